@@ -1,0 +1,93 @@
+/**
+ * The shape every cataloger has: a name, the files it wants, and a pure parser.
+ * Finding files, following layers and links, and recording locations is done once,
+ * elsewhere; a cataloger only turns file contents into packages.
+ * @module
+ */
+import type { Distro, License, Location, PackageType, Relationship, SbomWarning } from '../model.js';
+
+/** The kinds of source a cataloger runs on. */
+export type SourceKind = 'image' | 'directory' | 'lockfile';
+
+/** A captured file handed to a parser. */
+export interface CatalogFile {
+  /** Absolute path inside the root, e.g. `/var/lib/dpkg/status`. */
+  path: string;
+  /** diffID of the layer the file came from (images only). */
+  layer?: string;
+  content: Buffer;
+}
+
+/**
+ * Read access to the files captured from a source, as they stand in one view
+ * (one layer of an image, or a directory). Paths are absolute (`/etc/os-release`);
+ * links are followed inside the root only.
+ */
+export interface FileResolver {
+  /** Contents of the file at `path` after following links, or undefined when absent or not captured. */
+  read(path: string): Buffer | undefined;
+  /** The path `path` leads to after following links, or undefined when it does not resolve. */
+  resolve(path: string): string | undefined;
+  /** Captured files (after the view's whiteouts) whose path matches `pattern` (a root-relative glob), sorted. */
+  glob(pattern: string): CatalogFile[];
+}
+
+/** What a parser may use besides the files it was given. */
+export interface CatalogContext {
+  resolver: FileResolver;
+  /** The distro of the source, when known; purls of OS packages need it. */
+  distro?: Distro;
+  /** Report something the parser could not use; never throw for a single bad file. */
+  warn(warning: SbomWarning): void;
+}
+
+/** A package as a parser sees it; the pipeline assigns ids and merges duplicates. */
+export interface PackageDraft {
+  /** Reference unique within one parse result, used by {@link RelationshipDraft}. */
+  ref: string;
+  name: string;
+  version: string;
+  type: PackageType;
+  purl: string;
+  licenses: License[];
+  metadata: Record<string, string>;
+  description?: string;
+  homepage?: string;
+  supplier?: string;
+  /** Where the package was found; the pipeline fills in the layer. */
+  locations: Array<Pick<Location, 'path'>>;
+}
+
+/** A relationship between two {@link PackageDraft.ref}s of the same parse result. */
+export interface RelationshipDraft {
+  from: string;
+  to: string;
+  type: Relationship['type'];
+}
+
+/** What a parser returns. */
+export interface CatalogResult {
+  packages: PackageDraft[];
+  relationships: RelationshipDraft[];
+}
+
+/** One ecosystem's cataloger. Register it in `catalog/index.ts`. */
+export interface Cataloger {
+  /** Stable name, recorded as {@link Package.foundBy}, e.g. `dpkg-db`. */
+  readonly name: string;
+  /** Source kinds it runs on. */
+  readonly sources: readonly SourceKind[];
+  /** Root-relative globs (`**`, `*`, `?`) of the files it parses, e.g. `var/lib/dpkg/status`. */
+  readonly patterns: readonly string[];
+  /** Globs of files the parser only reads through the resolver (license texts and the like). */
+  readonly related?: readonly string[];
+  /** Globs excluded from `patterns` (e.g. lockfiles inside node_modules). */
+  readonly exclude?: readonly string[];
+  /** Largest file the cataloger accepts, in bytes; larger ones are skipped with a FILE_TOO_LARGE warning. */
+  readonly maxFileSize?: number;
+  /**
+   * Turns every matched file of one view into packages. Pure: same input, same output.
+   * `files` are sorted by path.
+   */
+  parse(files: readonly CatalogFile[], context: CatalogContext): CatalogResult;
+}

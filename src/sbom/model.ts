@@ -1,0 +1,131 @@
+/**
+ * sealkit's own small SBOM model. Catalogers produce it, serializers read it; neither knows
+ * about the other, so a new format never touches a cataloger and a new ecosystem never
+ * touches a serializer.
+ * @module
+ */
+
+/** Where a package was found: a path inside the source and, for images, the layer. */
+export interface Location {
+  /** Absolute path inside the image root or the scanned directory, e.g. `/var/lib/dpkg/status`. */
+  path: string;
+  /** The diffID (`sha256:…` of the uncompressed layer) of the layer holding that file. */
+  layer?: string;
+}
+
+/** The ecosystem a package belongs to; it decides the purl type. */
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'python' | 'java' | 'go' | 'rust' | 'ruby' | 'php' | 'dotnet';
+
+/**
+ * A declared license: normalized to an SPDX expression when that is certain,
+ * otherwise kept verbatim as a name. Never dropped, never guessed.
+ */
+export type License = { expression: string } | { name: string };
+
+/** One package found in a source. */
+export interface Package {
+  /** Unique within an {@link Sbom}; stable for the same input (used as bom-ref / SPDXID seed). */
+  id: string;
+  name: string;
+  version: string;
+  type: PackageType;
+  /** package-url, see https://github.com/package-url/purl-spec */
+  purl: string;
+  licenses: License[];
+  /** Sorted; at least one. */
+  locations: Location[];
+  /** Name of the cataloger that found it, e.g. `dpkg-db`. */
+  foundBy: string;
+  /** Ecosystem-specific facts (architecture, source package, maintainer…); string values only. */
+  metadata: Record<string, string>;
+  /** Free-text summary, when the metadata gives one. */
+  description?: string;
+  /** Upstream home page. */
+  homepage?: string;
+  /** Person or organisation that published the package. */
+  supplier?: string;
+}
+
+/** A directed relationship between two packages of the same {@link Sbom}. */
+export interface Relationship {
+  /** {@link Package.id} of the dependent. */
+  from: string;
+  /** {@link Package.id} of the dependency. */
+  to: string;
+  type: 'depends-on' | 'dev-depends-on' | 'optional-depends-on';
+}
+
+/** The operating system an image or root filesystem was built on. */
+export interface Distro {
+  /** `ID` from os-release, e.g. `debian`, `alpine`, `ubuntu`. */
+  id: string;
+  /** `VERSION_ID` from os-release, e.g. `12`. */
+  versionId?: string;
+  /** The most precise version known (`12.10` from debian_version, `3.19.1` from alpine-release). */
+  version?: string;
+  /** `VERSION_CODENAME`, e.g. `bookworm`. */
+  codename?: string;
+  prettyName?: string;
+  idLike?: string[];
+}
+
+/** One layer of an image, in the order layers are applied. */
+export interface LayerInfo {
+  index: number;
+  /** sha256 of the uncompressed layer tar, from the image config (`rootfs.diff_ids`). */
+  diffID: string;
+  /** Digest of the blob as stored (compressed) in the archive, when known. */
+  digest?: string;
+  mediaType?: string;
+  /** Size of the stored blob in bytes. */
+  size?: number;
+  /** The `created_by` of the history entry that made this layer, when the config records it. */
+  createdBy?: string;
+}
+
+/** What was scanned. */
+export interface SourceDescription {
+  kind: 'image' | 'directory' | 'lockfile';
+  /** How the source was given (`oci-archive`, `docker-archive`, `oci-dir`, `dir`, `lockfile`). */
+  scheme: 'docker-archive' | 'oci-archive' | 'oci-dir' | 'dir' | 'lockfile';
+  /** The path given by the caller, as given. */
+  location: string;
+  /** Image reference (`debian:bookworm`) or the directory / file name. */
+  name: string;
+  /** Image tag, when the archive names one. */
+  tag?: string;
+  /** Digest of the image manifest, when the archive holds one (OCI layouts, recent docker save). */
+  manifestDigest?: string;
+  /** Digest of the image config: the image ID. */
+  imageId?: string;
+  /** Platform of the image scanned, `os/arch[/variant]`. */
+  platform?: string;
+  layers: LayerInfo[];
+}
+
+/** Something the scan could not fully use; reported, never swallowed. */
+export interface SbomWarning {
+  code: 'FILE_TOO_LARGE' | 'LINK_NOT_FOLLOWED' | 'METADATA_UNPARSABLE' | 'LIMIT_EXCEEDED';
+  message: string;
+  path?: string;
+  layer?: string;
+}
+
+/** The complete result of {@link generateSbom}, independent of any output format. */
+export interface Sbom {
+  source: SourceDescription;
+  distro?: Distro;
+  /** Sorted by purl, then id. */
+  packages: Package[];
+  /** Sorted by from, to, type. */
+  relationships: Relationship[];
+  warnings: SbomWarning[];
+  /** Creation time written into documents. */
+  timestamp: Date;
+  /** `all-layers` or `squashed`. */
+  scope: Scope;
+  tool: { name: string; version: string };
+}
+
+/** Which packages of an image to report. */
+export type Scope = 'squashed' | 'all-layers';
