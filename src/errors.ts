@@ -27,6 +27,7 @@ export type SealkitErrorCode =
   | 'FILE_TOO_LARGE'
   | 'LINK_NOT_FOLLOWED'
   | 'METADATA_UNPARSABLE'
+  | 'PATH_UNREADABLE'
   // output
   | 'FORMAT_UNSUPPORTED'
   | 'OUTPUT_WRITE_FAILED'

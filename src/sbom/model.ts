@@ -105,7 +105,7 @@ export interface SourceDescription {
 
 /** Something the scan could not fully use; reported, never swallowed. */
 export interface SbomWarning {
-  code: 'FILE_TOO_LARGE' | 'LINK_NOT_FOLLOWED' | 'METADATA_UNPARSABLE' | 'LIMIT_EXCEEDED';
+  code: 'FILE_TOO_LARGE' | 'LINK_NOT_FOLLOWED' | 'METADATA_UNPARSABLE' | 'PATH_UNREADABLE';
   message: string;
   path?: string;
   layer?: string;

@@ -1,0 +1,182 @@
+/**
+ * `generateSbom`: source -> captured files -> catalogers -> {@link Sbom}.
+ * @module
+ */
+import { SealkitError, SourceError, UsageError, throwIfAborted } from '../errors.js';
+import { TOOL } from '../version.js';
+import type { Cataloger, SourceKind } from './catalog/cataloger.js';
+import { DISTRO_PATTERNS, catalogers as registry } from './catalog/index.js';
+import { catalogViews } from './catalog-views.js';
+import { GlobSet } from './glob.js';
+import type { Package, Relationship, Sbom, SbomWarning, Scope } from './model.js';
+import { DEFAULT_LIMITS, type CaptureLimits, type Wants } from './source/layered-tree.js';
+import { openSource } from './source/open-source.js';
+import type { SbomProgress } from './source/scanned-source.js';
+
+export type { SbomProgress } from './source/scanned-source.js';
+
+/** Options of {@link generateSbom}. */
+export interface GenerateSbomOptions {
+  /** `squashed` (default): what the final image holds. `all-layers`: every package any layer held. */
+  scope?: Scope;
+  /** Platform to pick from a multi-platform image, `os/arch[/variant]`; default `linux/amd64`. */
+  platform?: string;
+  /**
+   * Creation time written into the SBOM. Defaults to `SOURCE_DATE_EPOCH` (seconds) when set,
+   * else now. Fix it to get byte-identical output for identical input.
+   */
+  timestamp?: Date | string | number;
+  /** Run only these catalogers (by name, e.g. `dpkg-db`); default all that apply to the source. */
+  catalogers?: readonly string[];
+  /** Throw on the first warning (file too large, unreadable metadata, link not followed) instead of reporting it. */
+  strict?: boolean;
+  /** Memory bounds; the defaults suit real images and stop hostile ones. */
+  limits?: Partial<CaptureLimits> & {
+    /** Largest metadata file read, in bytes, unless a cataloger sets its own (default 32 MiB). */
+    maxFileSize?: number;
+  };
+  signal?: AbortSignal;
+  onProgress?: (progress: SbomProgress) => void;
+}
+
+const DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024;
+// Link targets nobody asked for are fetched in further passes; chains of such links are rare.
+const MAX_FETCH_ROUNDS = 2;
+
+/**
+ * Builds the SBOM of a container image, a directory or a lockfile.
+ *
+ * @param source `docker-archive:PATH`, `oci-archive:PATH`, `oci-dir:PATH`, `dir:PATH`,
+ *   `lockfile:PATH`, or a bare path whose kind is detected.
+ * @throws {@link SealkitError} with a stable code when the source is missing, malformed or unsafe.
+ *
+ * @example
+ * ```ts
+ * import { generateSbom, serializeSbom } from 'sealkit';
+ * const sbom = await generateSbom('oci-archive:build/image.tar');
+ * await writeFile('sbom.cdx.json', serializeSbom(sbom, 'cyclonedx-json'));
+ * ```
+ */
+export async function generateSbom(source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
+  const scope = checkScope(options.scope);
+  const timestamp = resolveTimestamp(options.timestamp);
+  const selected = selectCatalogers(options.catalogers);
+  const maxFileSize = options.limits?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const limits: CaptureLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits) };
+  throwIfAborted(options.signal);
+
+  const scanned = await openSource(source, {
+    platform: options.platform ?? 'linux/amd64',
+    limits,
+    wantsFor: (kind) => buildWants(applicable(selected, kind), maxFileSize),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  try {
+    const catalogers = applicable(selected, scanned.kind);
+    options.onProgress?.({ phase: 'catalog' });
+    let outcome = catalogViews(scanned.tree, catalogers, scope);
+    for (let round = 0; round < MAX_FETCH_ROUNDS && (await scanned.fetchMissing()); round++) {
+      throwIfAborted(options.signal);
+      outcome = catalogViews(scanned.tree, catalogers, scope);
+    }
+    const warnings = dedupeWarnings([...scanned.tree.warnings, ...outcome.warnings]);
+    failOnWarnings(scanned.kind, source, warnings, options.strict === true);
+    return {
+      source: scanned.description,
+      ...(outcome.distro ? { distro: outcome.distro } : {}),
+      packages: outcome.packages.sort(comparePackages),
+      relationships: outcome.relationships.sort(compareRelationships),
+      warnings,
+      timestamp,
+      scope,
+      tool: { name: TOOL.name, version: TOOL.version },
+    };
+  } finally {
+    await scanned.close();
+  }
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkScope(scope: Scope | undefined): Scope {
+  if (scope === undefined) return 'squashed';
+  if (scope !== 'squashed' && scope !== 'all-layers') {
+    throw new UsageError('INVALID_ARGUMENT', `unknown scope ${JSON.stringify(scope)}: use squashed or all-layers`);
+  }
+  return scope;
+}
+
+/** The document time: explicit, else SOURCE_DATE_EPOCH, else now; whole seconds. */
+export function resolveTimestamp(value: Date | string | number | undefined, env = process.env): Date {
+  let date: Date;
+  if (value !== undefined) date = new Date(value);
+  else if (env.SOURCE_DATE_EPOCH !== undefined && env.SOURCE_DATE_EPOCH !== '') {
+    if (!/^\d+$/.test(env.SOURCE_DATE_EPOCH)) {
+      throw new UsageError('INVALID_ARGUMENT', `SOURCE_DATE_EPOCH must be whole seconds since 1970, not ${JSON.stringify(env.SOURCE_DATE_EPOCH)}`);
+    }
+    date = new Date(Number(env.SOURCE_DATE_EPOCH) * 1000);
+  } else date = new Date();
+  if (Number.isNaN(date.getTime())) throw new UsageError('INVALID_ARGUMENT', `invalid timestamp ${JSON.stringify(value)}`);
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+function selectCatalogers(names: readonly string[] | undefined): readonly Cataloger[] {
+  if (names === undefined) return registry;
+  const unknown = names.filter((name) => !registry.some((c) => c.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError('INVALID_ARGUMENT', `unknown cataloger ${unknown.join(', ')}; known: ${registry.map((c) => c.name).join(', ')}`);
+  }
+  return registry.filter((c) => names.includes(c.name));
+}
+
+function applicable(catalogers: readonly Cataloger[], kind: SourceKind): Cataloger[] {
+  return catalogers.filter((c) => c.sources.includes(kind));
+}
+
+/** What the scan keeps: every file a cataloger parses or reads, and the distro files. */
+function buildWants(catalogers: readonly Cataloger[], maxFileSize: number): Wants {
+  const set = new GlobSet<number>();
+  for (const pattern of DISTRO_PATTERNS) set.add(pattern, 1024 * 1024);
+  for (const cataloger of catalogers) {
+    const max = cataloger.maxFileSize ?? maxFileSize;
+    for (const pattern of cataloger.patterns) set.add(pattern, max, cataloger.exclude ?? []);
+    for (const pattern of cataloger.related ?? []) set.add(pattern, max);
+  }
+  return (path) => {
+    const sizes = set.match(path);
+    return sizes === undefined ? undefined : Math.max(...sizes);
+  };
+}
+
+function dedupeWarnings(warnings: SbomWarning[]): SbomWarning[] {
+  const seen = new Map<string, SbomWarning>();
+  for (const w of warnings) seen.set(`${w.code}\u0000${w.path ?? ''}\u0000${w.layer ?? ''}\u0000${w.message}`, w);
+  return [...seen.values()].sort((a, b) => ((a.path ?? '') < (b.path ?? '') ? -1 : (a.path ?? '') > (b.path ?? '') ? 1 : a.code < b.code ? -1 : 1));
+}
+
+function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[], strict: boolean): void {
+  // A lockfile source is that one file: if it cannot be read there is no SBOM to give.
+  const unreadable = warnings.find((w) => w.code === 'METADATA_UNPARSABLE');
+  if (kind === 'lockfile' && unreadable) {
+    throw new SourceError('LOCKFILE_INVALID', `${source}: ${unreadable.message}`, { details: { path: source } });
+  }
+  const first = warnings[0];
+  if (strict && first) {
+    throw new SealkitError(first.code, `${first.message} (strict mode)`, {
+      details: { ...(first.path ? { path: first.path } : {}), ...(first.layer ? { layer: first.layer } : {}) },
+    });
+  }
+}
+
+function comparePackages(a: Package, b: Package): number {
+  return a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function compareRelationships(a: Relationship, b: Relationship): number {
+  const x = `${a.from}\u0000${a.to}\u0000${a.type}`;
+  const y = `${b.from}\u0000${b.to}\u0000${b.type}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,122 @@
+/**
+ * Image sources: a `docker save` archive, an OCI archive or an OCI layout directory.
+ * The container is indexed, the image planned, then every layer streamed once in order into a
+ * {@link LayeredTree}. A second, narrower pass runs only when a link led to a file nobody asked for.
+ * @module
+ */
+import { basename } from 'node:path';
+import { throwIfAborted } from '../../errors.js';
+import type { SourceDescription } from '../model.js';
+import { openDirectoryStore, openTarStore, type BlobStore } from './blob-store.js';
+import { planDockerArchive, planOciLayout, type ImagePlan } from './image-plan.js';
+import { LayeredTree, parentOf } from './layered-tree.js';
+import { streamLayer } from './layer-stream.js';
+import type { ScanOptions, ScannedSource } from './scanned-source.js';
+
+/** Files fetched by the second pass (link targets) are metadata too; cap them the same way. */
+const FETCH_MAX_BYTES = 64 * 1024 * 1024;
+
+export type ImageScheme = 'docker-archive' | 'oci-archive' | 'oci-dir';
+
+/** Opens the container of an image source. */
+export async function openImageStore(scheme: ImageScheme, path: string): Promise<BlobStore> {
+  return scheme === 'oci-dir' ? openDirectoryStore(path) : openTarStore(path);
+}
+
+/** Scans an image; `store` is closed when this returns or throws. */
+export async function scanImage(
+  scheme: ImageScheme,
+  path: string,
+  store: BlobStore,
+  options: ScanOptions,
+): Promise<ScannedSource> {
+  try {
+    const fallbackName = basename(path).replace(/\.(tar|oci)$/, '');
+    const plan =
+      scheme === 'docker-archive'
+        ? await planDockerArchive(store, options.platform, fallbackName)
+        : await planOciLayout(store, options.platform, fallbackName);
+    const tree = new LayeredTree(
+      plan.layers.map((layer) => layer.diffID),
+      options.wants,
+      options.limits,
+    );
+    await firstPass(store, plan, tree, options);
+    return {
+      kind: 'image',
+      description: describe(scheme, path, plan),
+      tree,
+      fetchMissing: () => fetchMissing(store, plan, tree, options),
+      close: () => store.close(),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function describe(scheme: ImageScheme, path: string, plan: ImagePlan): SourceDescription {
+  return {
+    kind: 'image',
+    scheme,
+    location: path,
+    name: plan.name,
+    ...(plan.tag ? { tag: plan.tag } : {}),
+    ...(plan.manifestDigest ? { manifestDigest: plan.manifestDigest } : {}),
+    imageId: plan.imageId,
+    platform: plan.platform,
+    layers: plan.layers.map(({ blob: _blob, ...layer }) => layer),
+  };
+}
+
+async function firstPass(store: BlobStore, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<void> {
+  const totalBytes = plan.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0);
+  let bytesRead = 0;
+  for (const layer of plan.layers) {
+    throwIfAborted(options.signal);
+    options.onProgress?.({ phase: 'layers', layer: layer.index + 1, layers: plan.layers.length, bytesRead, bytesTotal: totalBytes });
+    await streamLayer(
+      store,
+      layer,
+      {
+        entry: (entry) => tree.record(layer.index, entry),
+        content: (path, content) => tree.capture(layer.index, path, content),
+      },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onBytes: (bytes) => {
+          bytesRead += bytes;
+          options.onProgress?.({ phase: 'layers', layer: layer.index + 1, layers: plan.layers.length, bytesRead, bytesTotal: totalBytes });
+        },
+      },
+    );
+  }
+}
+
+/** Streams the layers again for the paths views found missing. Returns false when none were. */
+async function fetchMissing(store: BlobStore, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<boolean> {
+  if (tree.missing.size === 0) return false;
+  const wanted = new Set(tree.missing);
+  tree.missing.clear();
+  const ancestors = new Set<string>();
+  for (const path of wanted) for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) ancestors.add(dir);
+  for (const layer of plan.layers) {
+    throwIfAborted(options.signal);
+    await streamLayer(
+      store,
+      layer,
+      {
+        entry: (entry) => {
+          if (!tree.recordFetch(layer.index, entry, wanted, ancestors)) return undefined;
+          if (entry.size <= FETCH_MAX_BYTES) return FETCH_MAX_BYTES;
+          tree.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${FETCH_MAX_BYTES}-byte limit`, entry.path, layer.index);
+          return undefined;
+        },
+        content: (path, content) => tree.capture(layer.index, path, content),
+      },
+      { ...(options.signal ? { signal: options.signal } : {}), verify: false },
+    );
+  }
+  for (const path of wanted) tree.searched.add(path);
+  return true;
+}

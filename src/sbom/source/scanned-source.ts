@@ -1,0 +1,50 @@
+/**
+ * What every source (image, directory, lockfile) hands the SBOM pipeline: a description of
+ * itself and the {@link LayeredTree} of the files catalogers asked for.
+ * @module
+ */
+import type { SourceKind } from '../catalog/cataloger.js';
+import type { SourceDescription } from '../model.js';
+import type { CaptureLimits, LayeredTree, Wants } from './layered-tree.js';
+
+/** Progress of {@link generateSbom}, reported through `onProgress`. */
+export type SbomProgress =
+  | {
+      phase: 'layers';
+      /** 1-based index of the layer being read. */
+      layer: number;
+      layers: number;
+      /** Compressed bytes read so far across all layers, and in total. */
+      bytesRead: number;
+      bytesTotal: number;
+    }
+  | { phase: 'directory'; filesSeen: number }
+  | { phase: 'catalog' };
+
+/** How a source scans. */
+export interface ScanOptions {
+  /** `os/arch[/variant]` to pick from a multi-platform index. */
+  platform: string;
+  wants: Wants;
+  limits?: CaptureLimits;
+  signal?: AbortSignal;
+  onProgress?: (progress: SbomProgress) => void;
+}
+
+/** How {@link openSource} scans: the files to keep depend on the kind of source found. */
+export interface OpenOptions extends Omit<ScanOptions, 'wants'> {
+  wantsFor(kind: SourceKind): Wants;
+}
+
+/** A scanned source, ready for cataloging. */
+export interface ScannedSource {
+  kind: SourceKind;
+  description: SourceDescription;
+  tree: LayeredTree;
+  /**
+   * Fetches the files that views reported missing (link targets nobody asked for).
+   * Returns false when nothing was missing, so the caller can stop iterating.
+   */
+  fetchMissing(): Promise<boolean>;
+  close(): Promise<void>;
+}

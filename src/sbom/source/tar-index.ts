@@ -1,0 +1,165 @@
+/**
+ * Indexes an outer image archive (docker save / OCI archive) by reading its 512-byte headers
+ * and seeking over the bodies, so a multi-gigabyte archive is indexed with a few hundred reads
+ * and each blob can later be streamed straight from its byte range.
+ * @module
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { SourceError } from '../../errors.js';
+
+/** Where one member of the archive lives. */
+export interface TarMember {
+  name: string;
+  /** Offset of the member's data in the archive file. */
+  offset: number;
+  size: number;
+  /** `file`, `link` (hard link to `linkName`), `symlink`, `directory` or `other`. */
+  type: 'file' | 'link' | 'symlink' | 'directory' | 'other';
+  linkName?: string;
+}
+
+const BLOCK = 512;
+// A docker-archive has a handful of members per layer; anything near this is not an image.
+const MAX_MEMBERS = 100_000;
+// PAX and GNU long-name records are small; a huge one is a corrupt or hostile archive.
+const MAX_EXTENDED_HEADER = 1024 * 1024;
+
+/** Reads the member table of the tar file behind `handle` (of `fileSize` bytes). */
+export async function indexTar(handle: FileHandle, fileSize: number, path: string): Promise<Map<string, TarMember>> {
+  const members = new Map<string, TarMember>();
+  const header = Buffer.alloc(BLOCK);
+  let offset = 0;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let pax: Record<string, string> = {};
+
+  const corrupt = (why: string): SourceError =>
+    new SourceError('ARCHIVE_CORRUPT', `${path} is not a valid tar archive: ${why} at byte ${offset}`, {
+      details: { path, offset },
+    });
+
+  for (;;) {
+    if (offset + BLOCK > fileSize) {
+      // A tar ends with zero blocks; running out of bytes first means it was cut short.
+      if (members.size === 0 && offset === 0) throw corrupt('empty file');
+      throw corrupt('truncated archive');
+    }
+    const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
+    if (bytesRead < BLOCK) throw corrupt('truncated header');
+    if (isZeroBlock(header)) break;
+    if (!checksumMatches(header)) throw corrupt('header checksum mismatch');
+
+    const size = parseNumber(header, 124, 12);
+    if (size === undefined || size < 0) throw corrupt('invalid size field');
+    const typeFlag = String.fromCharCode(header[156] ?? 0);
+    const dataOffset = offset + BLOCK;
+    if (dataOffset + size > fileSize) throw corrupt('member extends past the end of the file');
+    const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+
+    if (typeFlag === 'L' || typeFlag === 'K' || typeFlag === 'x' || typeFlag === 'g') {
+      if (size > MAX_EXTENDED_HEADER) throw corrupt('oversized extended header');
+      const data = Buffer.alloc(size);
+      await handle.read(data, 0, size, dataOffset);
+      if (typeFlag === 'L') longName = cString(data);
+      else if (typeFlag === 'K') longLink = cString(data);
+      else if (typeFlag === 'x') pax = parsePax(data);
+      offset = next;
+      continue;
+    }
+
+    const name = normalizeMemberName(pax.path ?? longName ?? ustarName(header));
+    const linkName = pax.linkpath ?? longLink ?? cString(header.subarray(157, 257));
+    const realSize = pax.size !== undefined ? Number(pax.size) : size;
+    pax = {};
+    longName = undefined;
+    longLink = undefined;
+
+    const type = memberType(typeFlag);
+    if (name !== '') {
+      members.set(name, { name, offset: dataOffset, size: realSize, type, ...(linkName ? { linkName } : {}) });
+      if (members.size > MAX_MEMBERS) throw corrupt('too many members for an image archive');
+    }
+    offset = next;
+  }
+  return members;
+}
+
+function memberType(flag: string): TarMember['type'] {
+  switch (flag) {
+    case '0':
+    case '\0':
+    case '7':
+      return 'file';
+    case '1':
+      return 'link';
+    case '2':
+      return 'symlink';
+    case '5':
+      return 'directory';
+    default:
+      return 'other';
+  }
+}
+
+function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+function checksumMatches(block: Buffer): boolean {
+  const stored = parseNumber(block, 148, 8);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] ?? 0);
+  return stored === sum;
+}
+
+/** Octal, or base-256 when the high bit is set (GNU extension for large sizes). */
+function parseNumber(block: Buffer, start: number, length: number): number | undefined {
+  const field = block.subarray(start, start + length);
+  if (((field[0] ?? 0) & 0x80) !== 0) {
+    let value = 0;
+    for (let i = 1; i < field.length; i++) value = value * 256 + (field[i] ?? 0);
+    return value;
+  }
+  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) return undefined;
+  return parseInt(text, 8);
+}
+
+function cString(data: Buffer): string {
+  const end = data.indexOf(0);
+  return data.subarray(0, end === -1 ? data.length : end).toString('utf8');
+}
+
+function ustarName(block: Buffer): string {
+  const name = cString(block.subarray(0, 100));
+  const magic = block.subarray(257, 262).toString('latin1');
+  if (magic !== 'ustar') return name;
+  const prefix = cString(block.subarray(345, 500));
+  return prefix ? `${prefix}/${name}` : name;
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    if (space === -1) break;
+    const length = parseInt(data.subarray(pos, space).toString('latin1'), 10);
+    if (!Number.isFinite(length) || length <= 0) break;
+    const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += length;
+  }
+  return out;
+}
+
+/** Members are looked up by their clean relative name: no `./`, no leading or trailing slash. */
+export function normalizeMemberName(name: string): string {
+  return name
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.')
+    .join('/');
+}
