@@ -130,6 +130,8 @@ export async function streamLayer(
   const uncompressed = new Meter(verify ? 'sha256' : undefined);
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
+    // The parser reports every failure itself; the entry's copy of it needs no second handler.
+    stream.on('error', () => undefined);
     try {
       onEntry(header, stream as unknown as EntrySource, next);
     } catch (error) {
