@@ -4,10 +4,8 @@
  * layer blobs are only ever streamed.
  * @module
  */
-import { createReadStream } from 'node:fs';
 import { lstat, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { SourceError } from '../../errors.js';
 import { indexTar, normalizeMemberName, type TarMember } from './tar-index.js';
 
@@ -26,8 +24,11 @@ export interface BlobStore {
   read(name: string): Promise<Buffer>;
   /** The first `length` bytes of a member (fewer when it is shorter). */
   head(name: string, length: number): Promise<Buffer>;
-  /** Streams a member's bytes. */
-  stream(name: string): Readable;
+  /**
+   * A member's bytes as chunks that are views into two reused buffers: each chunk is valid until
+   * the next one is requested. Reading runs one chunk ahead of the consumer.
+   */
+  chunks(name: string): AsyncGenerator<Buffer>;
   close(): Promise<void>;
 }
 
@@ -118,19 +119,41 @@ class TarStore implements BlobStore {
     return data;
   }
 
-  stream(name: string): Readable {
+  chunks(name: string): AsyncGenerator<Buffer> {
     const member = this.member(name);
     if (member === undefined) throw missing(this, name);
-    if (member.size === 0) return createReadStream(this.path, { start: 1, end: 0 });
-    return createReadStream(this.path, {
-      start: member.offset,
-      end: member.offset + member.size - 1,
-      highWaterMark: STREAM_CHUNK,
-    });
+    return readRange(this.handle, member.offset, member.size);
   }
 
   async close(): Promise<void> {
     await this.handle.close();
+  }
+}
+
+/** Reads `size` bytes from `offset` in chunks, double-buffered so the next read overlaps the consumer. */
+async function* readRange(handle: FileHandle, offset: number, size: number): AsyncGenerator<Buffer> {
+  const buffers = [Buffer.allocUnsafe(STREAM_CHUNK), Buffer.allocUnsafe(STREAM_CHUNK)];
+  let position = offset;
+  const end = offset + size;
+  const start = (buffer: Buffer) => {
+    const length = Math.min(STREAM_CHUNK, end - position);
+    const read = length > 0 ? handle.read(buffer, 0, length, position) : Promise.resolve({ bytesRead: 0, buffer });
+    position += length;
+    return read;
+  };
+  let turn = 0;
+  let pending = start(buffers[0] as Buffer);
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) return;
+      turn ^= 1;
+      pending = start(buffers[turn] as Buffer);
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    // A consumer that stops early must not leave a read running against a handle about to close.
+    await pending.catch(() => undefined);
   }
 }
 
@@ -198,8 +221,14 @@ class DirectoryStore implements BlobStore {
     }
   }
 
-  stream(name: string): Readable {
-    return createReadStream(this.file(name), { highWaterMark: STREAM_CHUNK });
+  async *chunks(name: string): AsyncGenerator<Buffer> {
+    const size = await this.size(name);
+    const handle = await open(this.file(name), 'r');
+    try {
+      yield* readRange(handle, 0, size);
+    } finally {
+      await handle.close();
+    }
   }
 
   async close(): Promise<void> {}

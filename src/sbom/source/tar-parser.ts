@@ -1,0 +1,240 @@
+/**
+ * A synchronous, push-style tar parser for layer streams. Chunks may be views into a buffer
+ * the caller reuses, so the parser copies only what it keeps (a straddling header, the files a
+ * visitor asked for) and never retains a chunk: a layer of any size is parsed with the memory of
+ * its largest wanted file. Understands ustar, GNU long names and PAX records.
+ * @module
+ */
+
+/** A raw tar member, before path normalization and whiteout interpretation. */
+export interface RawTarEntry {
+  name: string;
+  /** `0`/`7` file, `1` hard link, `2` symlink, `3`/`4` device, `5` directory, `6` FIFO, other flags as found. */
+  typeFlag: string;
+  size: number;
+  linkName: string;
+}
+
+/** Receives members in archive order. */
+export interface TarVisitor {
+  /** Returns true to keep the member's data (handed to {@link TarVisitor.content}), false to skip it. */
+  entry(entry: RawTarEntry): boolean;
+  /** Data of a member `entry` chose to keep. */
+  content(entry: RawTarEntry, data: Buffer): void;
+}
+
+/** Thrown for malformed or truncated tar data; callers wrap it with the layer's identity. */
+export class TarFormatError extends Error {}
+
+const BLOCK = 512;
+const MAX_EXTENDED = 1024 * 1024;
+
+type State = 'header' | 'data' | 'end';
+
+export class TarParser {
+  private state: State = 'header';
+  private readonly headerBlock = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  private zeroBlocks = 0;
+  /** Bytes of the current member's data still to come, then padding to skip. */
+  private dataLeft = 0;
+  private paddingLeft = 0;
+  private current: RawTarEntry | undefined;
+  /** Where kept data is assembled (a wanted file, or an extended header's records). */
+  private keep: Buffer | undefined;
+  private keepFill = 0;
+  private extendedType: string | undefined;
+  private pax: Record<string, string> = {};
+  private globalPax: Record<string, string> = {};
+  private longName: string | undefined;
+  private longLink: string | undefined;
+  /** Offset in the uncompressed stream, for error messages. */
+  private offset = 0;
+
+  constructor(private readonly visitor: TarVisitor) {}
+
+  /** Parses `chunk`; it may be reused by the caller as soon as this returns. */
+  write(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.state === 'end') return;
+      if (this.state === 'header') {
+        const take = Math.min(BLOCK - this.headerFill, chunk.length - pos);
+        chunk.copy(this.headerBlock, this.headerFill, pos, pos + take);
+        this.headerFill += take;
+        pos += take;
+        this.offset += take;
+        if (this.headerFill === BLOCK) {
+          this.headerFill = 0;
+          this.onHeader();
+        }
+        continue;
+      }
+      if (this.dataLeft > 0) {
+        const take = Math.min(this.dataLeft, chunk.length - pos);
+        if (this.keep !== undefined) {
+          chunk.copy(this.keep, this.keepFill, pos, pos + take);
+          this.keepFill += take;
+        }
+        this.dataLeft -= take;
+        pos += take;
+        this.offset += take;
+        if (this.dataLeft === 0) this.onDataEnd();
+        continue;
+      }
+      const skip = Math.min(this.paddingLeft, chunk.length - pos);
+      this.paddingLeft -= skip;
+      pos += skip;
+      this.offset += skip;
+      if (this.paddingLeft === 0) this.state = 'header';
+    }
+  }
+
+  /** Call when the stream ends; a member cut short is an error. */
+  end(): void {
+    if (this.state === 'end') return;
+    if (this.state === 'data' || this.headerFill !== 0) {
+      throw new TarFormatError(`unexpected end of data at byte ${this.offset}`);
+    }
+  }
+
+  private onHeader(): void {
+    const block = this.headerBlock;
+    if (isZero(block)) {
+      // Two zero blocks end an archive; a lone one is tolerated as many writers pad oddly.
+      if (++this.zeroBlocks >= 2) this.state = 'end';
+      return;
+    }
+    this.zeroBlocks = 0;
+    if (!checksumMatches(block)) throw new TarFormatError(`invalid tar header checksum at byte ${this.offset - BLOCK}`);
+    const size = parseNumber(block, 124, 12);
+    if (size === undefined) throw new TarFormatError(`invalid size field at byte ${this.offset - BLOCK}`);
+    const typeFlag = String.fromCharCode(block[156] || 0x30);
+
+    if (typeFlag === 'x' || typeFlag === 'g' || typeFlag === 'L' || typeFlag === 'K') {
+      if (size > MAX_EXTENDED) throw new TarFormatError(`extended header of ${size} bytes at byte ${this.offset - BLOCK}`);
+      this.extendedType = typeFlag;
+      this.beginData(size, Buffer.allocUnsafe(size));
+      return;
+    }
+
+    const pax = { ...this.globalPax, ...this.pax };
+    const entry: RawTarEntry = {
+      name: pax.path ?? this.longName ?? ustarName(block),
+      typeFlag,
+      size: pax.size !== undefined && /^\d+$/.test(pax.size) ? Number(pax.size) : size,
+      linkName: pax.linkpath ?? this.longLink ?? cString(block, 157, 100),
+    };
+    this.pax = {};
+    this.longName = undefined;
+    this.longLink = undefined;
+    this.extendedType = undefined;
+    this.current = entry;
+    const dataSize = isDataless(typeFlag) ? 0 : entry.size;
+    const keep = this.visitor.entry(entry) && dataSize === entry.size;
+    this.beginData(dataSize, keep ? Buffer.allocUnsafe(dataSize) : undefined);
+  }
+
+  private beginData(size: number, keep: Buffer | undefined): void {
+    this.keep = keep;
+    this.keepFill = 0;
+    this.dataLeft = size;
+    this.paddingLeft = (BLOCK - (size % BLOCK)) % BLOCK;
+    this.state = 'data';
+    if (size === 0) this.onDataEnd();
+  }
+
+  private onDataEnd(): void {
+    const data = this.keep;
+    this.keep = undefined;
+    if (this.extendedType !== undefined) {
+      const type = this.extendedType;
+      this.extendedType = undefined;
+      const records = data ?? Buffer.alloc(0);
+      if (type === 'x') this.pax = parsePax(records);
+      else if (type === 'g') this.globalPax = { ...this.globalPax, ...parsePax(records) };
+      else if (type === 'L') this.longName = cString(records, 0, records.length);
+      else this.longLink = cString(records, 0, records.length);
+    } else if (data !== undefined && this.current !== undefined) {
+      this.visitor.content(this.current, data);
+    }
+    this.state = this.paddingLeft > 0 ? 'data' : 'header';
+  }
+}
+
+/** Links, directories and devices carry no data even when a writer fills in a size. */
+function isDataless(typeFlag: string): boolean {
+  return typeFlag === '1' || typeFlag === '2' || typeFlag === '3' || typeFlag === '4' || typeFlag === '5' || typeFlag === '6';
+}
+
+function isZero(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i += 8) if (block.readBigUInt64LE(i) !== 0n) return false;
+  return true;
+}
+
+function checksumMatches(block: Buffer): boolean {
+  const stored = parseNumber(block, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 32 : (block[i] as number);
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  // Some historic writers summed signed bytes; both are accepted, as GNU tar does.
+  return stored === unsigned || stored === signed;
+}
+
+/** Octal (NUL/space terminated), or base-256 when the high bit is set. */
+function parseNumber(block: Buffer, start: number, length: number): number | undefined {
+  const first = block[start] as number;
+  if ((first & 0x80) !== 0) {
+    let value = first & 0x7f;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + (block[i] as number);
+    return Number.isSafeInteger(value) ? value : undefined;
+  }
+  let value = 0;
+  let digits = 0;
+  for (let i = start; i < start + length; i++) {
+    const c = block[i] as number;
+    if (c === 0 || c === 0x20) {
+      if (digits > 0) break;
+      continue;
+    }
+    if (c < 0x30 || c > 0x37) return undefined;
+    value = value * 8 + (c - 0x30);
+    digits++;
+  }
+  return value;
+}
+
+function cString(data: Buffer, start: number, length: number): string {
+  const end = data.indexOf(0, start);
+  return data.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
+}
+
+function ustarName(block: Buffer): string {
+  const name = cString(block, 0, 100);
+  // Only POSIX ustar ("ustar\0") has a prefix field; GNU keeps other data there.
+  if (block[257] === 0x75 && block.toString('latin1', 257, 263) === 'ustar\0') {
+    const prefix = cString(block, 345, 155);
+    if (prefix !== '') return `${prefix}/${name}`;
+  }
+  return name;
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    if (space === -1) break;
+    const length = Number(data.toString('latin1', pos, space));
+    if (!Number.isInteger(length) || length <= space - pos || pos + length > data.length) break;
+    const record = data.toString('utf8', space + 1, pos + length - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += length;
+  }
+  return out;
+}
