@@ -1,0 +1,398 @@
+/**
+ * SPDX 2.3 JSON serializer. sealkit writes this format itself (no library) and checks it
+ * against the official JSON schema in its conformance tests.
+ *
+ * Shape of the document:
+ * - the described package is the scanned source: the image (`CONTAINER`) or the directory or
+ *   lockfile (`APPLICATION`); `DOCUMENT DESCRIBES` it and it `CONTAINS` every other package;
+ * - the distro, when known, is an `OPERATING_SYSTEM` package;
+ * - one package per model package, with an SPDXID derived from its type, name and id;
+ * - `depends-on` becomes `DEPENDS_ON`; `dev-depends-on` and `optional-depends-on` become
+ *   `DEV_DEPENDENCY_OF` and `OPTIONAL_DEPENDENCY_OF`, which SPDX defines in the other direction
+ *   (the dependency is the subject).
+ *
+ * Output is deterministic: packages, relationships and extracted licenses are sorted, and the
+ * document namespace is derived from the document's own content.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { UsageError } from '../../errors.js';
+import type { Distro, License, Location, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+
+/** Where sealkit's SPDX document namespaces live; the rest of the URI is content-derived. */
+const NAMESPACE_BASE = 'https://sealkit.dev/spdxdocs';
+const NOASSERTION = 'NOASSERTION';
+
+interface SpdxChecksum {
+  algorithm: 'SHA256';
+  checksumValue: string;
+}
+
+interface SpdxExternalRef {
+  referenceCategory: 'PACKAGE-MANAGER';
+  referenceType: 'purl';
+  referenceLocator: string;
+}
+
+type PackagePurpose = 'CONTAINER' | 'APPLICATION' | 'OPERATING_SYSTEM';
+
+interface SpdxPackage {
+  name: string;
+  SPDXID: string;
+  versionInfo?: string;
+  supplier: string;
+  downloadLocation: string;
+  filesAnalyzed: false;
+  checksums?: SpdxChecksum[];
+  homepage?: string;
+  sourceInfo?: string;
+  licenseConcluded: string;
+  licenseDeclared: string;
+  copyrightText: string;
+  summary?: string;
+  description?: string;
+  comment?: string;
+  externalRefs?: SpdxExternalRef[];
+  primaryPackagePurpose?: PackagePurpose;
+}
+
+type RelationshipType =
+  | 'DESCRIBES'
+  | 'CONTAINS'
+  | 'DEPENDS_ON'
+  | 'DEV_DEPENDENCY_OF'
+  | 'OPTIONAL_DEPENDENCY_OF';
+
+interface SpdxRelationship {
+  spdxElementId: string;
+  relationshipType: RelationshipType;
+  relatedSpdxElement: string;
+}
+
+interface SpdxExtractedLicense {
+  licenseId: string;
+  extractedText: string;
+  name?: string;
+  comment?: string;
+}
+
+interface SpdxDocument {
+  spdxVersion: 'SPDX-2.3';
+  dataLicense: 'CC0-1.0';
+  SPDXID: 'SPDXRef-DOCUMENT';
+  name: string;
+  documentNamespace?: string;
+  creationInfo: { created: string; creators: string[] };
+  packages: SpdxPackage[];
+  hasExtractedLicensingInfos?: SpdxExtractedLicense[];
+  relationships: SpdxRelationship[];
+}
+
+/**
+ * Serializes `sbom` as an SPDX 2.3 JSON document: pretty-printed with two spaces and a
+ * trailing newline, byte-identical for the same input.
+ * @throws {@link UsageError} `INVALID_ARGUMENT` when the model is inconsistent (duplicate or
+ * empty package ids, a relationship naming an unknown package, an empty license expression,
+ * an invalid timestamp).
+ */
+export function serializeSpdxJson(sbom: Sbom): string {
+  const document = buildDocument(sbom);
+  // The namespace must be unique per document: a digest of everything else in it is.
+  const digest = sha256(JSON.stringify(document));
+  document.documentNamespace = `${NAMESPACE_BASE}/${sbom.source.kind}-${idString(sbom.source.name)}-${digest}`;
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function buildDocument(sbom: Sbom): SpdxDocument {
+  const created = spdxTimestamp(sbom.timestamp);
+  const licenses = sbom.packages.flatMap((pkg) => pkg.licenses);
+  const licenseRefs = licenseRefIds(licenses);
+  const root = rootPackage(sbom.source);
+  const others: SpdxPackage[] = [];
+  const relationships: SpdxRelationship[] = [
+    { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: root.SPDXID },
+  ];
+  if (sbom.distro !== undefined) others.push(distroPackage(sbom.distro));
+
+  const idToSpdxId = new Map<string, string>();
+  for (const pkg of sbom.packages) {
+    if (pkg.id === '') throw invalid('a package has an empty id', { name: pkg.name });
+    if (idToSpdxId.has(pkg.id)) throw invalid(`package id ${pkg.id} is not unique`, { id: pkg.id });
+    const spdxPackage = modelPackage(pkg, licenseRefs);
+    idToSpdxId.set(pkg.id, spdxPackage.SPDXID);
+    others.push(spdxPackage);
+  }
+  const spdxIds = new Set([root.SPDXID]);
+  for (const spdxPackage of others) {
+    // Distinct package ids could still meet on one SPDXID if their short hashes collided.
+    if (spdxIds.has(spdxPackage.SPDXID)) throw invalid(`SPDXID ${spdxPackage.SPDXID} is not unique`, {});
+    spdxIds.add(spdxPackage.SPDXID);
+    relationships.push({ spdxElementId: root.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: spdxPackage.SPDXID });
+  }
+  for (const relationship of sbom.relationships) relationships.push(spdxRelationship(relationship, idToSpdxId));
+
+  others.sort((a, b) => compareStrings(a.SPDXID, b.SPDXID));
+  const extracted = [
+    ...[...licenseRefs].map(([name, licenseId]): SpdxExtractedLicense => ({ licenseId, extractedText: name, name })),
+    // SPDX wants every LicenseRef a document uses defined in it, also those the model had as expressions.
+    ...expressionLicenseRefs(licenses).map(
+      (licenseId): SpdxExtractedLicense => ({
+        licenseId,
+        extractedText: NOASSERTION,
+        comment: 'the package declared this license reference; its text was not captured',
+      }),
+    ),
+  ].sort((a, b) => compareStrings(a.licenseId, b.licenseId));
+
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: sbom.source.name,
+    documentNamespace: undefined,
+    creationInfo: { created, creators: [`Tool: ${sbom.tool.name}-${sbom.tool.version}`] },
+    packages: [root, ...others],
+    hasExtractedLicensingInfos: extracted.length > 0 ? extracted : undefined,
+    relationships: sortRelationships(relationships),
+  };
+}
+
+function rootPackage(source: SourceDescription): SpdxPackage {
+  const kind = { image: 'Image', directory: 'Directory', lockfile: 'Lockfile' }[source.kind];
+  const version = source.kind === 'image' ? (source.manifestDigest ?? source.imageId) : undefined;
+  const manifestHex = /^sha256:([0-9a-f]{64})$/.exec(source.manifestDigest ?? '')?.[1];
+  return {
+    ...basePackage(source.name, `SPDXRef-${kind}-${idString(source.name)}`),
+    versionInfo: version,
+    checksums: manifestHex === undefined ? undefined : [{ algorithm: 'SHA256', checksumValue: manifestHex }],
+    primaryPackagePurpose: source.kind === 'image' ? 'CONTAINER' : 'APPLICATION',
+  };
+}
+
+function distroPackage(distro: Distro): SpdxPackage {
+  return {
+    ...basePackage(distro.id, `SPDXRef-OperatingSystem-${idString(distro.id)}`),
+    versionInfo: distro.version ?? distro.versionId,
+    description: distro.prettyName,
+    primaryPackagePurpose: 'OPERATING_SYSTEM',
+  };
+}
+
+function modelPackage(pkg: Package, licenseRefs: ReadonlyMap<string, string>): SpdxPackage {
+  const homepage = pkg.homepage !== undefined && isWebUrl(pkg.homepage) ? pkg.homepage : undefined;
+  return {
+    ...basePackage(pkg.name, packageSpdxId(pkg)),
+    versionInfo: pkg.version === '' ? undefined : pkg.version,
+    supplier: pkg.supplier === undefined ? NOASSERTION : formatParty(parseParty(pkg.supplier)),
+    homepage,
+    sourceInfo: sourceInfo(pkg.foundBy, pkg.locations),
+    licenseDeclared: declaredLicense(pkg, licenseRefs),
+    ...describe(pkg.description),
+    // SPDX's homepage must be a URL; a value that is not one is kept here rather than dropped.
+    comment:
+      pkg.homepage !== undefined && homepage === undefined ? `homepage as declared (not a URL): ${pkg.homepage}` : undefined,
+    externalRefs:
+      pkg.purl === '' ? undefined : [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl }],
+  };
+}
+
+function basePackage(name: string, spdxId: string): SpdxPackage {
+  return {
+    name,
+    SPDXID: spdxId,
+    versionInfo: undefined,
+    supplier: NOASSERTION,
+    downloadLocation: NOASSERTION,
+    filesAnalyzed: false,
+    checksums: undefined,
+    homepage: undefined,
+    sourceInfo: undefined,
+    licenseConcluded: NOASSERTION,
+    licenseDeclared: NOASSERTION,
+    copyrightText: NOASSERTION,
+    summary: undefined,
+    description: undefined,
+    comment: undefined,
+    externalRefs: undefined,
+    primaryPackagePurpose: undefined,
+  };
+}
+
+/** `SPDXRef-Package-<type>-<name>-<hash>`: readable, and unique through the hash of the package id. */
+function packageSpdxId(pkg: Package): string {
+  return `SPDXRef-Package-${idString(pkg.type)}-${idString(pkg.name)}-${sha256(pkg.id).slice(0, 16)}`;
+}
+
+/** A multi-line description's first line is its summary (dpkg and apk descriptions read that way). */
+function describe(description: string | undefined): Pick<SpdxPackage, 'summary' | 'description'> {
+  if (description === undefined || description === '') return {};
+  const lines = description.split('\n');
+  const first = lines[0]?.trim() ?? '';
+  return { summary: lines.length > 1 && first !== '' ? first : undefined, description };
+}
+
+function sourceInfo(foundBy: string, locations: readonly Location[]): string {
+  const where = locations.map((l) => (l.layer === undefined ? l.path : `${l.path} (layer ${l.layer})`));
+  return `found by the ${foundBy} cataloger at ${where.length > 0 ? where.join(', ') : 'an unrecorded location'}`;
+}
+
+/** The licenses joined with AND; names are referenced through their `LicenseRef-`. */
+function declaredLicense(pkg: Package, licenseRefs: ReadonlyMap<string, string>): string {
+  const terms = unique(
+    pkg.licenses.map((license) => {
+      if ('name' in license) return licenseRefs.get(license.name) ?? NOASSERTION;
+      return checkedExpression(license.expression, pkg);
+    }),
+  );
+  if (terms.length === 0) return NOASSERTION;
+  if (terms.length === 1) return terms[0] ?? NOASSERTION;
+  return terms.map((term) => (/\s/.test(term) ? `(${term})` : term)).join(' AND ');
+}
+
+function spdxRelationship(relationship: Relationship, idToSpdxId: ReadonlyMap<string, string>): SpdxRelationship {
+  const from = idToSpdxId.get(relationship.from);
+  const to = idToSpdxId.get(relationship.to);
+  if (from === undefined || to === undefined) {
+    const missing = from === undefined ? relationship.from : relationship.to;
+    throw invalid(`a relationship names ${missing}, which is not a package of this SBOM`, { ...relationship });
+  }
+  switch (relationship.type) {
+    case 'depends-on':
+      return { spdxElementId: from, relationshipType: 'DEPENDS_ON', relatedSpdxElement: to };
+    case 'dev-depends-on':
+      return { spdxElementId: to, relationshipType: 'DEV_DEPENDENCY_OF', relatedSpdxElement: from };
+    case 'optional-depends-on':
+      return { spdxElementId: to, relationshipType: 'OPTIONAL_DEPENDENCY_OF', relatedSpdxElement: from };
+  }
+}
+
+function sortRelationships(relationships: SpdxRelationship[]): SpdxRelationship[] {
+  const byKey = new Map<string, SpdxRelationship>();
+  for (const r of relationships) byKey.set(`${r.spdxElementId}\0${r.relationshipType}\0${r.relatedSpdxElement}`, r);
+  return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, r]) => r);
+}
+
+/** `YYYY-MM-DDThh:mm:ssZ`, the only form SPDX 2.3 allows for `created`. */
+function spdxTimestamp(timestamp: Date): string {
+  if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
+    throw invalid('the SBOM timestamp is not a valid date', {});
+  }
+  return timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Assigns every license name among `licenses` an SPDX `LicenseRef-` identifier, unique within
+ * one document.
+ *
+ * A name made only of the characters SPDX allows in an id (letters, digits, `.` and `-`) keeps
+ * its spelling: `Proprietary` becomes `LicenseRef-Proprietary`. Any other name, and any name
+ * whose id would meet another one when compared without case (SPDX matches ids
+ * case-insensitively), including a `LicenseRef-` that an expression among `licenses` already
+ * uses, becomes its sanitized spelling followed by a hash of the verbatim name, so two names
+ * never share an id. The verbatim name travels beside the id (SPDX `hasExtractedLicensingInfos`,
+ * CycloneDX properties), so nothing is lost.
+ */
+export function licenseRefIds(licenses: Iterable<License>): Map<string, string> {
+  const all = [...licenses];
+  const names = unique(all.flatMap((l) => ('name' in l ? [l.name] : []))).sort(compareStrings);
+  const taken = new Map<string, number>();
+  const claim = (id: string): void => {
+    taken.set(id.toLowerCase(), (taken.get(id.toLowerCase()) ?? 0) + 1);
+  };
+  for (const ref of expressionLicenseRefs(all)) claim(ref);
+  for (const name of names) claim(`LicenseRef-${idString(name)}`);
+
+  const refs = new Map<string, string>();
+  for (const name of names) {
+    const sanitized = idString(name);
+    const keepsSpelling = name !== '' && sanitized === name && taken.get(`licenseref-${name.toLowerCase()}`) === 1;
+    if (keepsSpelling) {
+      refs.set(name, `LicenseRef-${name}`);
+    } else {
+      const stem = sanitized.replace(/^-+|-+$/g, '');
+      refs.set(name, `LicenseRef-${stem === '' ? '' : `${stem}-`}${sha256(name).slice(0, 8)}`);
+    }
+  }
+  return refs;
+}
+
+/** The document-local `LicenseRef-` ids that expressions use (not those of other documents). */
+function expressionLicenseRefs(licenses: readonly License[]): string[] {
+  const refs = licenses.flatMap((l) => ('expression' in l ? [...l.expression.matchAll(/(?<![\w.:-])LicenseRef-[A-Za-z0-9.-]+/g)] : []));
+  return unique(refs.map((match) => match[0])).sort(compareStrings);
+}
+
+/** A supplier read as SPDX sees one: a person or an organization, with an optional e-mail. */
+export interface Party {
+  kind: 'Person' | 'Organization';
+  name: string;
+  email?: string;
+}
+
+// Words that mark a maintainer string as a group rather than one person.
+const ORGANIZATION_WORDS =
+  /\b(team|maintainers?|project|foundation|community|group|developers|authors|contributors|inc|ltd|llc|gmbh|corp|corporation|company|org|linux|software|labs?|the)\b/i;
+
+/**
+ * Reads a free-text supplier (`Jane Doe <jane@example.org>`, `Debian Perl Group <…>`,
+ * `Red Hat, Inc.`, or an explicit `Person: …` / `Organization: …`).
+ *
+ * The split is a heuristic, because the model keeps suppliers as plain text: an explicit prefix
+ * wins; otherwise a name containing a word like "team", "project" or "inc" is an organization,
+ * and a name with an e-mail address is a person; anything else is an organization.
+ */
+export function parseParty(text: string): Party {
+  let rest = text.trim();
+  let kind: Party['kind'] | undefined;
+  const prefixed = /^(person|organization)\s*:\s*/i.exec(rest);
+  if (prefixed !== null) {
+    kind = prefixed[1]?.toLowerCase() === 'person' ? 'Person' : 'Organization';
+    rest = rest.slice(prefixed[0].length);
+  }
+  const mailed = /^(.*?)\s*[<(]\s*([^\s<>()@]+@[^\s<>()@]+)\s*[>)]\s*$/.exec(rest);
+  const name = (mailed?.[1] ?? rest).trim();
+  const email = mailed?.[2];
+  kind ??= !ORGANIZATION_WORDS.test(name) && email !== undefined ? 'Person' : 'Organization';
+  const party: Party = { kind, name: name === '' ? (email ?? rest) : name };
+  if (email !== undefined) party.email = email;
+  return party;
+}
+
+function formatParty(party: Party): string {
+  return `${party.kind}: ${party.name}${party.email === undefined ? '' : ` (${party.email})`}`;
+}
+
+/**
+ * True when `text` is an absolute http, https or ftp URL: what both formats accept as a
+ * homepage. Catalogers pass metadata through, and `UNKNOWN` or `see README` are not homepages.
+ */
+export function isWebUrl(text: string): boolean {
+  return URL.canParse(text) && ['http:', 'https:', 'ftp:'].includes(new URL(text).protocol);
+}
+
+function checkedExpression(expression: string, pkg: Package): string {
+  if (expression.trim() === '') throw invalid(`package ${pkg.id} has an empty license expression`, { id: pkg.id });
+  return expression;
+}
+
+/** Letters, digits, `.` and `-` are all SPDX allows in an id; every other run becomes one `-`. */
+function idString(text: string): string {
+  return text.replace(/[^A-Za-z0-9.-]+/g, '-');
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Code-unit order: the same on every machine, unlike `localeCompare`. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function invalid(message: string, details: Record<string, unknown>): UsageError {
+  return new UsageError('INVALID_ARGUMENT', `cannot serialize the SBOM as SPDX: ${message}`, { details });
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { isSealkitError, UsageError } from '../../../src/errors.js';
+import { parseSbomFormat, SBOM_FORMATS, serializeSbom, type SbomFormat } from '../../../src/sbom/format/index.js';
+import { imageSbom, SAMPLES } from './samples.js';
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('SBOM_FORMATS', () => {
+  it('lists the five formats, cyclonedx-json first', () => {
+    expect(SBOM_FORMATS).toEqual(['cyclonedx-json', 'cyclonedx-json@1.6', 'cyclonedx-json@1.5', 'cyclonedx-json@1.4', 'spdx-json']);
+    expect(Object.isFrozen(SBOM_FORMATS)).toBe(true);
+  });
+});
+
+describe('parseSbomFormat', () => {
+  it('accepts every format name, ignoring case and surrounding space', () => {
+    for (const format of SBOM_FORMATS) {
+      expect(parseSbomFormat(format)).toBe(format);
+      expect(parseSbomFormat(`  ${format.toUpperCase()}\n`)).toBe(format);
+    }
+  });
+
+  it.each(['', 'cyclonedx', 'cyclonedx-xml', 'cyclonedx-json@1.3', 'spdx-json@3.0', 'spdx-tag-value', 'json'])(
+    'rejects %j with FORMAT_UNSUPPORTED naming every valid format',
+    (text) => {
+      const error = thrown(() => parseSbomFormat(text));
+      expect(error).toBeInstanceOf(UsageError);
+      expect(isSealkitError(error, 'FORMAT_UNSUPPORTED')).toBe(true);
+      for (const format of SBOM_FORMATS) expect((error as Error).message).toContain(format);
+    },
+  );
+});
+
+describe('serializeSbom', () => {
+  const specVersion = (text: string): unknown => (JSON.parse(text) as { specVersion?: unknown; spdxVersion?: unknown }).specVersion;
+
+  it('writes CycloneDX 1.6 for cyclonedx-json, byte-identical to cyclonedx-json@1.6', () => {
+    const plain = serializeSbom(imageSbom(), 'cyclonedx-json');
+    expect(specVersion(plain)).toBe('1.6');
+    expect(plain).toBe(serializeSbom(imageSbom(), 'cyclonedx-json@1.6'));
+  });
+
+  it('writes the CycloneDX version a versioned name asks for', () => {
+    expect(specVersion(serializeSbom(imageSbom(), 'cyclonedx-json@1.5'))).toBe('1.5');
+    expect(specVersion(serializeSbom(imageSbom(), 'cyclonedx-json@1.4'))).toBe('1.4');
+  });
+
+  it('writes SPDX 2.3 for spdx-json', () => {
+    expect(JSON.parse(serializeSbom(imageSbom(), 'spdx-json'))).toMatchObject({ spdxVersion: 'SPDX-2.3' });
+  });
+
+  it('pretty-prints with two-space indentation and exactly one trailing newline, in every format', () => {
+    for (const [, make] of SAMPLES) {
+      for (const format of SBOM_FORMATS) {
+        const text = serializeSbom(make(), format);
+        expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+      }
+    }
+  });
+
+  it('is byte-identical for the same SBOM in every format', () => {
+    for (const format of SBOM_FORMATS) expect(serializeSbom(imageSbom(), format)).toBe(serializeSbom(imageSbom(), format));
+  });
+
+  it('rejects a format the type does not allow (a JavaScript caller) with FORMAT_UNSUPPORTED', () => {
+    const error = thrown(() => serializeSbom(imageSbom(), 'cyclonedx-xml' as SbomFormat));
+    expect(isSealkitError(error, 'FORMAT_UNSUPPORTED')).toBe(true);
+  });
+});

@@ -1,0 +1,431 @@
+import parseSpdxExpression from 'spdx-expression-parse';
+import { describe, expect, it } from 'vitest';
+import { isSealkitError } from '../../../src/errors.js';
+import { isWebUrl, licenseRefIds, parseParty, serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
+import type { License, Sbom } from '../../../src/sbom/model.js';
+import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, SAMPLES } from './samples.js';
+
+interface Package {
+  name: string;
+  SPDXID: string;
+  versionInfo?: string;
+  supplier?: string;
+  downloadLocation: string;
+  filesAnalyzed?: boolean;
+  checksums?: Array<{ algorithm: string; checksumValue: string }>;
+  homepage?: string;
+  sourceInfo?: string;
+  licenseConcluded?: string;
+  licenseDeclared?: string;
+  copyrightText?: string;
+  summary?: string;
+  description?: string;
+  comment?: string;
+  externalRefs?: Array<{ referenceCategory: string; referenceType: string; referenceLocator: string }>;
+  primaryPackagePurpose?: string;
+}
+interface Relationship {
+  spdxElementId: string;
+  relationshipType: string;
+  relatedSpdxElement: string;
+}
+interface Document {
+  spdxVersion: string;
+  dataLicense: string;
+  SPDXID: string;
+  name: string;
+  documentNamespace: string;
+  creationInfo: { created: string; creators: string[] };
+  packages: Package[];
+  hasExtractedLicensingInfos?: Array<{ licenseId: string; extractedText: string; name?: string }>;
+  relationships: Relationship[];
+}
+
+const SPDX_ID = /^SPDXRef-[A-Za-z0-9.-]+$/;
+
+function spdx(sbom: Sbom): Document {
+  return JSON.parse(serializeSpdxJson(sbom)) as Document;
+}
+
+function byName(document: Document, name: string): Package {
+  const found = document.packages.find((p) => p.name === name);
+  if (found === undefined) throw new Error(`no package ${name}`);
+  return found;
+}
+
+function codeUnitSorted(values: readonly string[]): string[] {
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Every license id an expression uses, read by an independent SPDX expression parser. */
+function licenseIdsOf(expression: string): string[] {
+  const walk = (node: parseSpdxExpression.Info): string[] =>
+    'conjunction' in node ? [...walk(node.left), ...walk(node.right)] : [node.license];
+  return walk(parseSpdxExpression(expression));
+}
+
+describe('SPDX document', () => {
+  it('has the SPDX 2.3 header fields', () => {
+    const document = spdx(imageSbom());
+    expect(document).toMatchObject({
+      spdxVersion: 'SPDX-2.3',
+      dataLicense: 'CC0-1.0',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      name: 'registry.example/team/app:1.2',
+      creationInfo: { created: '2025-01-02T03:04:05Z', creators: ['Tool: sealkit-0.1.0'] },
+    });
+  });
+
+  it('writes created in the YYYY-MM-DDThh:mm:ssZ form for every sample', () => {
+    for (const [, make] of SAMPLES) {
+      expect(spdx(make()).creationInfo.created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    }
+  });
+
+  it('uses a namespace under https://sealkit.dev/spdxdocs/ that is a URI without a fragment', () => {
+    for (const [, make] of SAMPLES) {
+      const namespace = spdx(make()).documentNamespace;
+      expect(namespace.startsWith('https://sealkit.dev/spdxdocs/')).toBe(true);
+      expect(URL.canParse(namespace)).toBe(true);
+      expect(namespace).not.toContain('#');
+    }
+  });
+
+  it('gives every element a unique, valid SPDXID', () => {
+    for (const [, make] of SAMPLES) {
+      const ids = spdx(make()).packages.map((p) => p.SPDXID);
+      for (const id of ids) expect(id).toMatch(SPDX_ID);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  it('lists the described package first and the others sorted by SPDXID', () => {
+    const [first, ...rest] = spdx(imageSbom()).packages.map((p) => p.SPDXID);
+    expect(first).toBe('SPDXRef-Image-registry.example-team-app-1.2');
+    expect(rest).toEqual(codeUnitSorted(rest));
+  });
+});
+
+describe('SPDX described package', () => {
+  it('is the image: a CONTAINER versioned by its manifest digest, with that digest as SHA256 checksum', () => {
+    const root = spdx(imageSbom()).packages[0];
+    expect(root).toEqual({
+      name: 'registry.example/team/app:1.2',
+      SPDXID: 'SPDXRef-Image-registry.example-team-app-1.2',
+      versionInfo: `sha256:${'c3'.repeat(32)}`,
+      supplier: 'NOASSERTION',
+      downloadLocation: 'NOASSERTION',
+      filesAnalyzed: false,
+      checksums: [{ algorithm: 'SHA256', checksumValue: 'c3'.repeat(32) }],
+      licenseConcluded: 'NOASSERTION',
+      licenseDeclared: 'NOASSERTION',
+      copyrightText: 'NOASSERTION',
+      primaryPackagePurpose: 'CONTAINER',
+    });
+  });
+
+  it('falls back to the image id as version, without a checksum, when there is no manifest digest', () => {
+    const sbom = imageSbom();
+    delete sbom.source.manifestDigest;
+    const root = spdx(sbom).packages[0];
+    expect(root?.versionInfo).toBe(`sha256:${'d4'.repeat(32)}`);
+    expect(root?.checksums).toBeUndefined();
+  });
+
+  it('is an APPLICATION for a directory or a lockfile', () => {
+    expect(spdx(directorySbom()).packages[0]).toMatchObject({ SPDXID: 'SPDXRef-Directory-project', primaryPackagePurpose: 'APPLICATION' });
+    expect(spdx(emptyLockfileSbom()).packages[0]).toMatchObject({
+      SPDXID: 'SPDXRef-Lockfile-package-lock.json',
+      primaryPackagePurpose: 'APPLICATION',
+    });
+    expect(spdx(directorySbom()).packages[0]?.versionInfo).toBeUndefined();
+  });
+
+  it('writes the distro as an OPERATING_SYSTEM package', () => {
+    expect(byName(spdx(imageSbom()), 'debian')).toMatchObject({
+      SPDXID: 'SPDXRef-OperatingSystem-debian',
+      versionInfo: '12.10',
+      description: 'Debian GNU/Linux 12 (bookworm)',
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
+    });
+  });
+});
+
+describe('SPDX packages', () => {
+  it('writes one package per model package with the fields sealkit cannot assert set to NOASSERTION', () => {
+    const sbom = imageSbom();
+    const document = spdx(sbom);
+    for (const pkg of sbom.packages) {
+      const written = byName(document, pkg.name);
+      expect(written.SPDXID).toMatch(new RegExp(`^SPDXRef-Package-${pkg.type}-[A-Za-z0-9.-]+-[0-9a-f]{16}$`));
+      expect(written).toMatchObject({
+        downloadLocation: 'NOASSERTION',
+        filesAnalyzed: false,
+        licenseConcluded: 'NOASSERTION',
+        copyrightText: 'NOASSERTION',
+        externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl }],
+      });
+      expect(written.versionInfo).toBe(pkg.version === '' ? undefined : pkg.version);
+    }
+    expect(document.packages).toHaveLength(sbom.packages.length + 2);
+  });
+
+  it('derives SPDXIDs from type, sanitized name and package id', () => {
+    const document = spdx(imageSbom());
+    expect(byName(document, '@types/node').SPDXID).toMatch(/^SPDXRef-Package-npm--types-node-[0-9a-f]{16}$/);
+    expect(byName(document, 'golang.org/x/text').SPDXID).toMatch(/^SPDXRef-Package-go-golang\.org-x-text-[0-9a-f]{16}$/);
+  });
+
+  it('formats suppliers as Person or Organization, or NOASSERTION', () => {
+    const document = spdx(imageSbom());
+    expect(byName(document, 'bash').supplier).toBe('Person: Matthias Klose (doko@debian.org)');
+    expect(byName(document, 'libc6').supplier).toBe('Organization: GNU Libc Maintainers (debian-glibc@lists.debian.org)');
+    expect(byName(document, 'requests').supplier).toBe('Organization: Python Software Foundation');
+    expect(byName(document, 'serde').supplier).toBe('Organization: Red Hat, Inc.');
+    expect(byName(document, 'guava').supplier).toBe('NOASSERTION');
+  });
+
+  it('takes the summary from the first line of a multi-line description', () => {
+    const document = spdx(imageSbom());
+    expect(byName(document, 'bash')).toMatchObject({
+      summary: 'GNU Bourne Again SHell',
+      description: 'GNU Bourne Again SHell\n Bash is an sh-compatible command language interpreter.',
+    });
+    expect(byName(document, 'libc6').summary).toBeUndefined();
+    expect(byName(document, 'libc6').description).toBe('GNU C Library: Shared libraries');
+  });
+
+  it('writes a homepage that is a URL, and keeps one that is not in the comment', () => {
+    const document = spdx(imageSbom());
+    expect(byName(document, 'express').homepage).toBe('http://expressjs.com/');
+    expect(byName(document, 'requests').homepage).toBeUndefined();
+    expect(byName(document, 'requests').comment).toContain('UNKNOWN');
+  });
+
+  it('names the cataloger, every path and every layer in sourceInfo', () => {
+    const guava = byName(spdx(imageSbom()), 'guava');
+    expect(guava.sourceInfo).toBe(
+      `found by the java-archive cataloger at /opt/app/lib/guava-33.3.1-jre.jar (layer sha256:${'b2'.repeat(32)}), ` +
+        `/opt/app/lib/guava-33.3.1-jre.jar (layer sha256:${'a1'.repeat(32)})`,
+    );
+    expect(byName(spdx(directorySbom()), 'license-none').sourceInfo).toBe(
+      'found by the npm-package-json cataloger at /app/node_modules/license-none/package.json',
+    );
+  });
+});
+
+describe('SPDX licenses', () => {
+  const REF = (stem: string): string => `LicenseRef-${stem}-[0-9a-f]{8}`;
+  const expected: Record<keyof typeof LICENSE_CASES, RegExp> = {
+    none: /^NOASSERTION$/,
+    'one-id': /^MIT$/,
+    'several-ids': /^MIT AND Apache-2\.0 AND BSD-3-Clause$/,
+    compound: /^GPL-2\.0-or-later OR MIT$/,
+    names: new RegExp(`^${REF('Custom-License')} AND LicenseRef-Proprietary$`),
+    'names-and-ids': /^LicenseRef-Proprietary AND MIT$/,
+    'names-and-compound': new RegExp(`^${REF('Custom-License')} AND \\(Apache-2\\.0 WITH LLVM-exception\\) AND MIT$`),
+    'ids-and-compound': /^Zlib AND \(LGPL-2\.1-only OR BSD-2-Clause\)$/,
+    'forbidden-characters': new RegExp(`^${REF('Copyright-Foo-Bar-2024-all-rights')} AND LicenseRef-[0-9a-f]{8}$`),
+    'case-collision': new RegExp(`^${REF('custom')} AND ${REF('Custom')}$`),
+    'licenseref-expression': /^LicenseRef-vendor-eula AND LicenseRef-Proprietary$/,
+    duplicates: /^MIT AND LicenseRef-Proprietary$/,
+  };
+
+  it('has an expectation for every license combination of the samples', () => {
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(LICENSE_CASES).sort());
+  });
+
+  it('joins the licenses of each combination with AND, names as LicenseRefs', () => {
+    const document = spdx(directorySbom());
+    for (const [combination, pattern] of Object.entries(expected)) {
+      expect(byName(document, `license-${combination}`).licenseDeclared, combination).toMatch(pattern);
+    }
+  });
+
+  it('writes declared licenses that an independent SPDX expression parser accepts', () => {
+    for (const [, make] of SAMPLES) {
+      for (const pkg of spdx(make()).packages) {
+        if (pkg.licenseDeclared === undefined || pkg.licenseDeclared === 'NOASSERTION') continue;
+        expect(() => parseSpdxExpression(pkg.licenseDeclared ?? ''), pkg.licenseDeclared).not.toThrow();
+      }
+    }
+  });
+
+  it('defines exactly the LicenseRefs it uses, with the verbatim names as text, sorted', () => {
+    const sbom = directorySbom();
+    const document = spdx(sbom);
+    const used = new Set(
+      document.packages.flatMap((p) =>
+        p.licenseDeclared === undefined || p.licenseDeclared === 'NOASSERTION' ? [] : licenseIdsOf(p.licenseDeclared),
+      ),
+    );
+    const defined = document.hasExtractedLicensingInfos ?? [];
+    const refs = [...used].filter((id) => id.startsWith('LicenseRef-'));
+    expect(codeUnitSorted(defined.map((d) => d.licenseId))).toEqual(codeUnitSorted(refs));
+    expect(defined.map((d) => d.licenseId)).toEqual(codeUnitSorted(defined.map((d) => d.licenseId)));
+    const fromNames = defined.filter((d) => d.licenseId !== 'LicenseRef-vendor-eula');
+    const names = new Set(sbom.packages.flatMap((p) => p.licenses.flatMap((l) => ('name' in l ? [l.name] : []))));
+    expect(new Set(fromNames.map((d) => d.extractedText))).toEqual(names);
+    for (const d of fromNames) expect(d.name).toBe(d.extractedText);
+  });
+
+  it('defines a LicenseRef that a model expression uses, without inventing its text', () => {
+    const defined = spdx(directorySbom()).hasExtractedLicensingInfos ?? [];
+    expect(defined.find((d) => d.licenseId === 'LicenseRef-vendor-eula')).toMatchObject({ extractedText: 'NOASSERTION' });
+  });
+
+  it('never gives two names ids that are equal when compared without case', () => {
+    const ids = (spdx(directorySbom()).hasExtractedLicensingInfos ?? []).map((d) => d.licenseId.toLowerCase());
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('omits hasExtractedLicensingInfos when no license is a name', () => {
+    expect(spdx(emptyLockfileSbom()).hasExtractedLicensingInfos).toBeUndefined();
+  });
+});
+
+describe('licenseRefIds', () => {
+  const names = (...list: string[]): License[] => list.map((name) => ({ name }));
+
+  it('keeps a name made of allowed characters, and hashes any other', () => {
+    const refs = licenseRefIds(names('Proprietary', 'GPL v2', '', 'a_b'));
+    expect(refs.get('Proprietary')).toBe('LicenseRef-Proprietary');
+    expect(refs.get('GPL v2')).toMatch(/^LicenseRef-GPL-v2-[0-9a-f]{8}$/);
+    expect(refs.get('')).toMatch(/^LicenseRef-[0-9a-f]{8}$/);
+    expect(refs.get('a_b')).toMatch(/^LicenseRef-a-b-[0-9a-f]{8}$/);
+  });
+
+  it('keeps names apart that would sanitize to the same id', () => {
+    const refs = licenseRefIds(names('Foo Bar', 'Foo_Bar', 'Foo-Bar', 'foo-bar'));
+    const ids = [...refs.values()].map((id) => id.toLowerCase());
+    expect(new Set(ids).size).toBe(4);
+    for (const id of refs.values()) expect(id).toMatch(/^LicenseRef-[A-Za-z0-9.-]+$/);
+  });
+
+  it('does not give a name an id that an expression already uses', () => {
+    const refs = licenseRefIds([{ expression: 'MIT AND LicenseRef-proprietary' }, { name: 'Proprietary' }, { name: 'Other' }]);
+    expect(refs.get('Proprietary')).toMatch(/^LicenseRef-Proprietary-[0-9a-f]{8}$/);
+    expect(refs.get('Other')).toBe('LicenseRef-Other');
+    expect(refs.size).toBe(2);
+  });
+
+  it('does not count a reference into another document as used here', () => {
+    const refs = licenseRefIds([{ expression: 'DocumentRef-spdx-tool-1.2:LicenseRef-Other' }, { name: 'Other' }]);
+    expect(refs.get('Other')).toBe('LicenseRef-Other');
+  });
+});
+
+describe('parseParty', () => {
+  it.each([
+    ['Jane Doe <jane@example.org>', { kind: 'Person', name: 'Jane Doe', email: 'jane@example.org' }],
+    ['Debian Perl Group <pkg-perl@lists.debian.org>', { kind: 'Organization', name: 'Debian Perl Group', email: 'pkg-perl@lists.debian.org' }],
+    ['Red Hat, Inc.', { kind: 'Organization', name: 'Red Hat, Inc.' }],
+    ['Person: Solo Dev', { kind: 'Person', name: 'Solo Dev' }],
+    ['organization: ACME (legal@acme.test)', { kind: 'Organization', name: 'ACME', email: 'legal@acme.test' }],
+    ['<only@mail.test>', { kind: 'Person', name: 'only@mail.test', email: 'only@mail.test' }],
+  ])('reads %s', (text, party) => {
+    expect(parseParty(text)).toEqual(party);
+  });
+});
+
+describe('isWebUrl', () => {
+  it.each([
+    ['https://example.org/x', true],
+    ['http://expressjs.com/', true],
+    ['ftp://ftp.gnu.org/gnu/bash/', true],
+    ['UNKNOWN', false],
+    ['see README', false],
+    ['javascript:alert(1)', false],
+    ['', false],
+  ])('%s -> %s', (text, expected) => {
+    expect(isWebUrl(text)).toBe(expected);
+  });
+});
+
+describe('SPDX relationships', () => {
+  it('describes the root, which contains every other package', () => {
+    const document = spdx(imageSbom());
+    const root = document.packages[0]?.SPDXID ?? '';
+    expect(document.relationships).toContainEqual({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: root });
+    const contained = document.relationships.filter((r) => r.relationshipType === 'CONTAINS');
+    expect(contained.every((r) => r.spdxElementId === root)).toBe(true);
+    expect(codeUnitSorted(contained.map((r) => r.relatedSpdxElement))).toEqual(
+      codeUnitSorted(document.packages.slice(1).map((p) => p.SPDXID)),
+    );
+  });
+
+  it('maps depends-on forward and the dev and optional kinds in the reverse direction', () => {
+    const document = spdx(imageSbom());
+    const id = (name: string): string => byName(document, name).SPDXID;
+    const typed = document.relationships.filter((r) => !['DESCRIBES', 'CONTAINS'].includes(r.relationshipType));
+    expect(typed).toEqual(
+      expect.arrayContaining([
+        { spdxElementId: id('bash'), relationshipType: 'DEPENDS_ON', relatedSpdxElement: id('libc6') },
+        { spdxElementId: id('requests'), relationshipType: 'DEPENDS_ON', relatedSpdxElement: id('libc6') },
+        { spdxElementId: id('@types/node'), relationshipType: 'DEV_DEPENDENCY_OF', relatedSpdxElement: id('express') },
+        { spdxElementId: id('fsevents'), relationshipType: 'OPTIONAL_DEPENDENCY_OF', relatedSpdxElement: id('express') },
+      ]),
+    );
+    expect(typed).toHaveLength(4);
+  });
+
+  it('only refers to elements of the document, once each, sorted', () => {
+    for (const [, make] of SAMPLES) {
+      const sbom = make();
+      sbom.relationships.push(...sbom.relationships);
+      const document = spdx(sbom);
+      const known = new Set(['SPDXRef-DOCUMENT', ...document.packages.map((p) => p.SPDXID)]);
+      const keys = document.relationships.map((r) => `${r.spdxElementId}\0${r.relationshipType}\0${r.relatedSpdxElement}`);
+      for (const r of document.relationships) {
+        expect(known.has(r.spdxElementId) && known.has(r.relatedSpdxElement)).toBe(true);
+      }
+      expect(keys).toEqual(codeUnitSorted([...new Set(keys)]));
+    }
+  });
+});
+
+describe('SPDX determinism', () => {
+  it('gives byte-identical output for the same SBOM', () => {
+    for (const [, make] of SAMPLES) expect(serializeSpdxJson(make())).toBe(serializeSpdxJson(make()));
+  });
+
+  it('does not depend on the order of packages or relationships in the model', () => {
+    const shuffled = imageSbom();
+    shuffled.packages.reverse();
+    shuffled.relationships.reverse();
+    expect(serializeSpdxJson(shuffled)).toBe(serializeSpdxJson(imageSbom()));
+  });
+
+  it('gives a different namespace to a different document', () => {
+    const bumped = imageSbom();
+    bumped.packages[0]!.version = '5.2.15-2+b8';
+    const later = imageSbom();
+    later.timestamp = new Date('2025-01-02T03:04:06Z');
+    const namespaces = new Set([imageSbom(), bumped, later].map((s) => spdx(s).documentNamespace));
+    expect(namespaces.size).toBe(3);
+  });
+});
+
+describe('SPDX rejects an inconsistent model', () => {
+  const cases: Array<[string, (sbom: Sbom) => void]> = [
+    ['a duplicate package id', (s) => s.packages.push({ ...s.packages[0]! })],
+    ['an empty package id', (s) => (s.packages[0]!.id = '')],
+    ['a relationship to an unknown package', (s) => s.relationships.push({ from: 'deb-bash', to: 'nope', type: 'depends-on' })],
+    ['a relationship from an unknown package', (s) => s.relationships.push({ from: 'nope', to: 'deb-bash', type: 'optional-depends-on' })],
+    ['an empty license expression', (s) => s.packages[0]!.licenses.push({ expression: '' })],
+    ['an invalid timestamp', (s) => (s.timestamp = new Date(Number.NaN))],
+  ];
+  for (const [what, spoil] of cases) {
+    it(`with INVALID_ARGUMENT for ${what}`, () => {
+      const sbom = imageSbom();
+      spoil(sbom);
+      let caught: unknown;
+      try {
+        serializeSpdxJson(sbom);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isSealkitError(caught, 'INVALID_ARGUMENT'), String(caught)).toBe(true);
+    });
+  }
+});
