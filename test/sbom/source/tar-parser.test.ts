@@ -40,7 +40,8 @@ async function oracle(archive: Buffer): Promise<Seen[]> {
   const seen: Seen[] = [];
   const extract = tar.extract();
   const types: Record<string, string> = { file: '0', link: '1', symlink: '2', directory: '5', fifo: '6' };
-  for await (const entry of extract.end(archive) as AsyncIterable<tar.Entry>) {
+  extract.end(archive);
+  for await (const entry of extract) {
     const chunks: Buffer[] = [];
     for await (const chunk of entry) chunks.push(chunk as Buffer);
     const h = entry.header;

@@ -1,0 +1,91 @@
+/**
+ * `sealkit sbom <source>`: generates an SBOM and prints it, or writes it atomically to a file.
+ * @module
+ */
+import { UsageError } from '../../errors.js';
+import { SBOM_FORMATS, parseSbomFormat, serializeSbom } from '../../sbom/format/index.js';
+import { generateSbom, type GenerateSbomOptions } from '../../sbom/generate.js';
+import type { Scope } from '../../sbom/model.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { progressBar } from '../progress.js';
+
+const HELP = `Usage: sealkit sbom <source> [options]
+
+Generates a software bill of materials of a container image, a directory or a lockfile.
+
+Sources:
+  docker-archive:PATH   an image saved with 'docker save'
+  oci-archive:PATH      an OCI image layout in a tar archive
+  oci-dir:PATH          an OCI image layout directory
+  dir:PATH              a root filesystem or a project directory
+  lockfile:PATH         a single package-lock.json / npm-shrinkwrap.json
+  PATH                  any of the above, detected from what is there
+
+Options:
+  -f, --format <fmt>    ${SBOM_FORMATS.join(' | ')} (default cyclonedx-json = 1.6)
+  -o, --output <file>   write to <file> (atomically) instead of stdout
+      --scope <scope>   squashed (default): what the final image holds
+                        all-layers: every package any layer ever held
+      --platform <p>    os/arch[/variant] to pick from a multi-platform image (default linux/amd64)
+      --catalogers <l>  comma-separated cataloger names to run (default: all that apply)
+      --strict          fail on the first warning instead of reporting it
+  -h, --help            show this help
+
+Warnings (a file too large, metadata that cannot be parsed, a link not followed) go to stderr;
+the SBOM is still written. Set SOURCE_DATE_EPOCH for a fixed timestamp and byte-identical output.
+
+Example:
+  sealkit sbom oci-archive:build/image.tar --format spdx-json --output image.spdx.json
+`;
+
+const FLAGS = {
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', short: 'o' },
+  scope: { type: 'string' },
+  platform: { type: 'string' },
+  catalogers: { type: 'string' },
+  strict: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const sbomCommand: Command = {
+  name: 'sbom',
+  summary: 'Generate an SBOM (CycloneDX or SPDX) of an image, directory or lockfile',
+  help: HELP,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseCommandArgs(args, FLAGS, 1);
+    const source = positionals[0];
+    if (source === undefined) throw new UsageError('INVALID_ARGUMENT', 'missing <source>');
+    const format = parseSbomFormat(values.format ?? 'cyclonedx-json');
+    if (values.scope !== undefined && values.scope !== 'squashed' && values.scope !== 'all-layers') {
+      throw new UsageError('INVALID_ARGUMENT', `--scope must be squashed or all-layers, not ${JSON.stringify(values.scope)}`);
+    }
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    const progress = progressBar(io);
+    const options: GenerateSbomOptions = {
+      signal: controller.signal,
+      onProgress: progress.onProgress,
+      strict: values.strict === true,
+      ...(values.scope ? { scope: values.scope as Scope } : {}),
+      ...(values.platform ? { platform: values.platform } : {}),
+      ...(values.catalogers ? { catalogers: values.catalogers.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+    };
+    try {
+      const sbom = await generateSbom(source, options);
+      progress.done();
+      for (const warning of sbom.warnings) {
+        io.stderr.write(`sealkit: warning: ${warning.code}: ${warning.message}${warning.layer ? ` (layer ${warning.layer})` : ''}\n`);
+      }
+      const document = serializeSbom(sbom, format);
+      if (values.output === undefined || values.output === '-') io.stdout.write(document);
+      else await writeFileAtomic(values.output, document);
+      return 0;
+    } finally {
+      progress.done();
+      process.off('SIGINT', onSignal);
+    }
+  },
+};

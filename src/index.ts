@@ -1,0 +1,68 @@
+/**
+ * sealkit: software supply-chain security for Node build scripts.
+ *
+ * - {@link generateSbom} + {@link serializeSbom}: SBOMs of container images, directories and lockfiles.
+ * - {@link signArtifact}, {@link attestSbom}, {@link signStatement}: Sigstore bundles, keyless or with keys.
+ *
+ * Every failure is a {@link SealkitError} with a stable `code`.
+ * @module
+ */
+export {
+  SealkitError,
+  UsageError,
+  AbortError,
+  SourceError,
+  OutputError,
+  SigningError,
+  ServiceError,
+  VerificationError,
+  isSealkitError,
+} from './errors.js';
+export type { SealkitErrorCode, SealkitErrorOptions } from './errors.js';
+
+export { generateSbom } from './sbom/generate.js';
+export type { GenerateSbomOptions, SbomProgress } from './sbom/generate.js';
+export { serializeSbom, parseSbomFormat, SBOM_FORMATS } from './sbom/format/index.js';
+export type { SbomFormat } from './sbom/format/index.js';
+export type {
+  Sbom,
+  Package,
+  PackageType,
+  License,
+  Location,
+  Relationship,
+  Distro,
+  LayerInfo,
+  SourceDescription,
+  SbomWarning,
+  Scope,
+} from './sbom/model.js';
+
+export {
+  signArtifact,
+  signStatement,
+  attestSbom,
+  IN_TOTO_PAYLOAD_TYPE,
+  IN_TOTO_STATEMENT_V1,
+  CYCLONEDX_PREDICATE_TYPE,
+  SPDX_PREDICATE_TYPE,
+  PUBLIC_GOOD_FULCIO_URL,
+  PUBLIC_GOOD_REKOR_URL,
+} from './sign/index.js';
+export type {
+  InTotoStatement,
+  InTotoSubject,
+  AttestSbomOptions,
+  AttestSbomResult,
+  SbomInput,
+  ArtifactInput,
+  CustomSigner,
+  RekorVersion,
+  SignProgress,
+  SignRequest,
+  SignResult,
+  SignerIdentity,
+  SigningOptions,
+  TlogEntrySummary,
+  SigningConfigInput,
+} from './sign/index.js';
