@@ -143,7 +143,8 @@ function buildWants(catalogers: readonly Cataloger[], maxFileSize: number): Want
   for (const cataloger of catalogers) {
     const max = cataloger.maxFileSize ?? maxFileSize;
     for (const pattern of cataloger.patterns) set.add(pattern, max, cataloger.exclude ?? []);
-    for (const pattern of cataloger.related ?? []) set.add(pattern, max);
+    // Files only read through the resolver (license texts) get the general limit.
+    for (const pattern of cataloger.related ?? []) set.add(pattern, maxFileSize);
   }
   return (path) => {
     const sizes = set.match(path);

@@ -42,7 +42,7 @@ export interface CaptureLimits {
 }
 
 /** Defaults sized for the largest real images while keeping memory far below the image size. */
-export const DEFAULT_LIMITS: CaptureLimits = { maxTotalBytes: 1024 * 1024 * 1024, maxRecords: 2_000_000 };
+export const DEFAULT_LIMITS: CaptureLimits = { maxTotalBytes: 512 * 1024 * 1024, maxRecords: 2_000_000 };
 
 /** Decides, per root-relative path, the largest file to capture, or undefined when unwanted. */
 export type Wants = (path: string) => number | undefined;
