@@ -4,7 +4,7 @@
  * files a cataloger wants are read, so FIFOs and device files are never opened.
  * @module
  */
-import { constants } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SourceError, throwIfAborted } from '../../errors.js';
@@ -45,7 +45,7 @@ async function readRegular(path: string, max: number): Promise<Buffer | 'too-lar
   }
 }
 
-async function statRoot(root: string): Promise<import('node:fs').Stats> {
+async function statRoot(root: string): Promise<Stats> {
   try {
     return await lstat(root);
   } catch (error) {
@@ -111,7 +111,7 @@ async function walk(root: string, tree: LayeredTree, options: ScanOptions): Prom
   await flush();
 }
 
-async function toEntry(root: string, rel: string, dirent: import('node:fs').Dirent, tree: LayeredTree): Promise<Entry | undefined> {
+async function toEntry(root: string, rel: string, dirent: Dirent, tree: LayeredTree): Promise<Entry | undefined> {
   if (dirent.isDirectory()) return { path: rel, type: 'directory', size: 0 };
   if (dirent.isSymbolicLink()) {
     try {

@@ -1,0 +1,22 @@
+/**
+ * The cataloger registry: one line per ecosystem. The pipeline asks each cataloger for the files
+ * it wants (`patterns`, `related`) and hands them to its parser.
+ * @module
+ */
+import { apkCataloger } from './apk.js';
+import type { Cataloger } from './cataloger.js';
+import { dpkgCataloger } from './dpkg.js';
+import { npmLockfileCataloger } from './npm-lockfile.js';
+import { npmCataloger } from './npm.js';
+import { pythonCataloger } from './python.js';
+
+/** Every cataloger sealkit runs, in a fixed order. */
+export const catalogers: readonly Cataloger[] = [
+  dpkgCataloger,
+  apkCataloger,
+  pythonCataloger,
+  npmCataloger,
+  npmLockfileCataloger,
+];
+
+export { DISTRO_PATTERNS, detectDistro } from './distro.js';
