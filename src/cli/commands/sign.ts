@@ -1,0 +1,162 @@
+/**
+ * `sealkit sign <file> --bundle <out>`: signs a file into a Sigstore bundle. Also exports the
+ * flags every signing command shares and their translation into {@link SigningOptions}.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SigningError, UsageError } from '../../errors.js';
+import { signArtifact, type SignResult, type SigningOptions } from '../../sign/index.js';
+import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+
+/** The variable holding the passphrase of an encrypted `--key`. */
+export const KEY_PASSPHRASE_VARIABLE = 'SEALKIT_KEY_PASSPHRASE';
+
+/** Flags shared by `sign` and `attest-sbom`. */
+export const SIGNING_FLAGS = {
+  bundle: { type: 'string' },
+  key: { type: 'string' },
+  'identity-token': { type: 'string' },
+  audience: { type: 'string' },
+  'fulcio-url': { type: 'string' },
+  'rekor-url': { type: 'string' },
+  'rekor-version': { type: 'string' },
+  'tsa-url': { type: 'string' },
+  'signing-config': { type: 'string' },
+  timeout: { type: 'string' },
+  retries: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Help lines of {@link SIGNING_FLAGS}. */
+export const SIGNING_FLAGS_HELP = `Signing (keyless unless --key is given):
+  --key <key.pem>            sign with this private key (PKCS#8/SEC1/PKCS#1 PEM: ECDSA P-256/P-384,
+                             RSA; Ed25519 for attestations). Encrypted keys read their passphrase
+                             from $${KEY_PASSPHRASE_VARIABLE}. Offline unless --rekor-url/--tsa-url.
+  --identity-token <T>       OIDC token, or a file holding it. Default: $SIGSTORE_ID_TOKEN, then
+                             GitHub Actions, Buildkite, GitLab CI (id_tokens: SIGSTORE_ID_TOKEN)
+  --audience <aud>           audience the token must carry (default: sigstore)
+
+Services (default: the public-good Sigstore instance):
+  --fulcio-url <U>           Fulcio (certificate authority) base URL
+  --rekor-url <U>            Rekor transparency log base URL
+  --rekor-version <1|2>      Rekor API version (default 1; 2 needs --tsa-url for keyless)
+  --tsa-url <U>              RFC 3161 timestamp authority URL
+  --signing-config <F>       a Sigstore signing_config.json naming all of the above
+  --timeout <seconds>        time allowed per request attempt (default 15)
+  --retries <n>              retries of a failed request, with back-off (default 2)`;
+
+const HELP = `Usage: sealkit sign <file> --bundle <out.sigstore.json> [options]
+
+Signs <file> and writes a Sigstore bundle (v0.3) that cosign, sigstore-js and
+sigstore-python verify. The file is hashed streaming, in constant memory.
+
+  --bundle <out>             where to write the bundle ("-" for standard output)
+
+${SIGNING_FLAGS_HELP}
+
+Exit status: 0 signed, 1 signing failed, 2 wrong usage.
+`;
+
+type FlagValues = {
+  [K in keyof typeof SIGNING_FLAGS]?: (typeof SIGNING_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+/** `sealkit sign`. */
+export const signCommand: Command = {
+  name: 'sign',
+  summary: 'sign a file with Sigstore (keyless or with a key) into a bundle',
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, SIGNING_FLAGS, 1);
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const file = positionals[0];
+    if (!file) throw new UsageError('INVALID_ARGUMENT', 'missing <file> to sign (see sealkit sign --help)');
+    const out = requireBundleFlag(values);
+    const options = await signingOptionsFromFlags(values, io);
+    const result = await signArtifact(resolve(io.cwd, file), {
+      ...options,
+      bundlePath: out === '-' ? undefined : resolve(io.cwd, out),
+    });
+    printResult(io, `signed ${file} (sha256:${result.sha256})`, result, out);
+    return 0;
+  },
+};
+
+/** The `--bundle` value, or a usage error when it is missing. */
+export function requireBundleFlag(values: FlagValues): string {
+  if (!values.bundle) throw new UsageError('INVALID_ARGUMENT', '--bundle <out> is required');
+  return values.bundle;
+}
+
+/** Translates the shared flags into options, reading the key and token files they name. */
+export async function signingOptionsFromFlags(values: FlagValues, io: CliIO): Promise<SigningOptions> {
+  const options: SigningOptions = { env: io.env };
+  if (values.key !== undefined) {
+    const path = resolve(io.cwd, values.key);
+    try {
+      options.key = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new SigningError('KEY_INVALID', `cannot read the key file ${values.key}: ${(error as Error).message}`, {
+        cause: error,
+        details: { path },
+      });
+    }
+    options.passphrase = io.env[KEY_PASSPHRASE_VARIABLE];
+  }
+  if (values['identity-token'] !== undefined) options.identityToken = await readToken(values['identity-token'], io);
+  if (values.audience !== undefined) options.audience = values.audience;
+  if (values['fulcio-url'] !== undefined) options.fulcioUrl = values['fulcio-url'];
+  if (values['rekor-url'] !== undefined) options.rekorUrl = values['rekor-url'];
+  if (values['tsa-url'] !== undefined) options.tsaUrl = values['tsa-url'];
+  if (values['signing-config'] !== undefined) options.signingConfig = resolve(io.cwd, values['signing-config']);
+  if (values['rekor-version'] !== undefined) {
+    const version = values['rekor-version'];
+    if (version !== '1' && version !== '2') throw new UsageError('INVALID_ARGUMENT', `--rekor-version must be 1 or 2, not ${version}`);
+    options.rekorVersion = version === '1' ? 1 : 2;
+  }
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError('INVALID_ARGUMENT', `--timeout must be a positive number of seconds, not ${values.timeout}`);
+    }
+    options.timeout = Math.round(seconds * 1000);
+  }
+  if (values.retries !== undefined) {
+    const retries = Number(values.retries);
+    if (!Number.isInteger(retries) || retries < 0) {
+      throw new UsageError('INVALID_ARGUMENT', `--retries must be a whole number >= 0, not ${values.retries}`);
+    }
+    options.retries = retries;
+  }
+  return options;
+}
+
+/** Prints the bundle (for `--bundle -`) or a short summary of what was signed. */
+export function printResult(io: CliIO, headline: string, result: SignResult, out: string): void {
+  if (out === '-') {
+    io.stdout.write(`${JSON.stringify(result.bundle)}\n`);
+    return;
+  }
+  const signer =
+    result.signer.kind === 'keyless'
+      ? `${result.signer.subject} (issuer ${result.signer.issuer}, token from ${result.signer.tokenSource})`
+      : `key ${result.signer.keyHint}`;
+  const lines = [headline, `  signer: ${signer}`];
+  for (const entry of result.tlogEntries) lines.push(`  tlog:   ${entry.url} entry ${entry.logIndex}`);
+  for (const url of result.timestampAuthorities) lines.push(`  tsa:    ${url}`);
+  lines.push(`  bundle: ${out}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// A JWT is three base64url parts; anything else naming an existing file is read from it.
+async function readToken(value: string, io: CliIO): Promise<string> {
+  if (/^[\w-]+\.[\w-]+\.[\w-]*$/.test(value.trim())) return value;
+  const path = resolve(io.cwd, value);
+  if (!existsSync(path)) return value;
+  return (await readFile(path, 'utf8')).trim();
+}

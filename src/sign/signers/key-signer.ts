@@ -1,0 +1,55 @@
+/**
+ * Signs with a private key held in this process: a user's key, or the ephemeral key of
+ * keyless signing. ECDSA and RSA stream the message through OpenSSL; Ed25519 signs the
+ * whole message at once, as the algorithm requires.
+ * @module
+ */
+import { createSign, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { SigningError } from '../../errors.js';
+import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
+
+/** A {@link MessageSigner} over a Node `KeyObject`. */
+export class KeySigner implements MessageSigner {
+  readonly publicKeyPem: string;
+  readonly keyHint: string;
+
+  constructor(
+    private readonly privateKey: KeyObject,
+    readonly algorithm: SignatureAlgorithm,
+    keyHint?: string,
+  ) {
+    this.publicKeyPem = publicKeyPem(privateKey);
+    this.keyHint = keyHint ?? defaultKeyHint(privateKey);
+  }
+
+  /** A fresh P-256 key that lives only in memory, as keyless signing uses. */
+  static ephemeral(): KeySigner {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return new KeySigner(privateKey, 'ecdsa');
+  }
+
+  begin(): SignatureSession {
+    if (this.algorithm === 'ed25519') return this.wholeMessageSession();
+    // SHA-256 for every curve and RSA size: the digest Sigstore bundles record and verifiers use.
+    const signature = createSign('sha256');
+    return {
+      update: (chunk) => signature.update(chunk),
+      finish: async () => signature.sign(this.privateKey),
+    };
+  }
+
+  private wholeMessageSession(): SignatureSession {
+    const chunks: Buffer[] = [];
+    return {
+      update: (chunk) => chunks.push(chunk),
+      finish: async (_digest, message) => {
+        const whole = message ?? Buffer.concat(chunks);
+        try {
+          return sign(null, whole, this.privateKey);
+        } catch (error) {
+          throw new SigningError('SIGNER_FAILED', `Ed25519 signing failed: ${(error as Error).message}`, { cause: error });
+        }
+      },
+    };
+  }
+}
