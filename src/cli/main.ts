@@ -10,7 +10,7 @@ import type { CliIO, Command } from './command.js';
 /** Commands are loaded on use, so `sealkit sbom` never pays for loading the signing stack. */
 const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Command> }> = [
   { name: 'sbom', summary: 'Generate an SBOM (CycloneDX or SPDX) of an image, directory or lockfile', load: async () => (await import('./commands/sbom.js')).sbomCommand },
-  { name: 'sign', summary: 'Sign a file into a Sigstore bundle (keyless or with a key)', load: async () => (await import('./commands/sign.js')).signCommand },
+  { name: 'sign', summary: 'Sign a file or a digest into a Sigstore bundle (keyless or with a key)', load: async () => (await import('./commands/sign.js')).signCommand },
   { name: 'attest-sbom', summary: 'Sign an SBOM as an in-toto attestation about an artifact', load: async () => (await import('./commands/attest-sbom.js')).attestSbomCommand },
 ];
 

@@ -1,10 +1,11 @@
 /**
  * `signArtifact`: a Sigstore message-signature bundle for a file, bytes, a stream or a digest.
  * The artifact is read once; its digest and its signature are computed in the same pass.
+ * A precomputed digest is signed as it is, by any ECDSA or RSA signer.
  * @module
  */
-import { SigningError, UsageError } from '../errors.js';
-import { digestArtifact, isPrecomputedDigest, type ArtifactInput } from './artifact-digest.js';
+import { SigningError, UsageError, throwIfAborted } from '../errors.js';
+import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from './artifact-digest.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';
@@ -17,8 +18,10 @@ import { planSigning } from './signing-plan.js';
  * short-lived certificate of an ephemeral key, and the signature is logged in Rekor. With
  * `options.key` or `options.signer` it signs with that key instead.
  *
- * A `{ sha256 }` artifact can only be signed by a `signer` callback: Node.js cannot sign a
- * precomputed digest with a key it holds.
+ * A `{ sha256 }` artifact (computed elsewhere, e.g. by a build system) is signed without
+ * reading anything: keyless, with an ECDSA or RSA `key`, or through a `signer`. The bundle's
+ * `messageDigest` is that digest, so verifiers check it against the artifact's bytes.
+ * Ed25519 keys cannot sign message signatures at all (`KEY_INVALID`).
  *
  * @throws {SealkitError} with a stable code: `IDENTITY_TOKEN_*`, `KEY_*`, `SERVICE_*`,
  *   `ARTIFACT_UNREADABLE`, `SIGNING_CONFIG_INVALID`, `BUNDLE_INVALID`, `OUTPUT_WRITE_FAILED`…
@@ -27,12 +30,8 @@ export async function signArtifact(artifact: ArtifactInput, options: SigningOpti
   if (artifact === null || artifact === undefined) {
     throw new UsageError('INVALID_ARGUMENT', 'artifact must be a path, a Buffer, a readable stream or { sha256 }');
   }
-  if (isPrecomputedDigest(artifact) && options?.signer === undefined) {
-    throw new UsageError(
-      'INVALID_ARGUMENT',
-      'a precomputed { sha256 } can only be signed by a signer callback (KMS/HSM); keyless signing and PEM keys need the artifact itself: pass its path, bytes or a stream',
-    );
-  }
+  // A malformed digest is refused before any identity token is looked for.
+  const precomputed = isPrecomputedDigest(artifact) ? parseDigest(artifact.sha256).sha256 : undefined;
   const plan = await planSigning(options);
   const { signer } = plan;
   if (signer.algorithm === 'ed25519') {
@@ -42,6 +41,11 @@ export async function signArtifact(artifact: ArtifactInput, options: SigningOpti
       'KEY_INVALID',
       'Ed25519 keys cannot make message-signature bundles that Sigstore verifiers accept; sign with an ECDSA or RSA key, or sign an in-toto statement (DSSE) with this key',
     );
+  }
+  if (precomputed) {
+    throwIfAborted(options.signal);
+    const signature = await signer.signDigest(precomputed);
+    return completeBundle(plan, { kind: 'message', digest: precomputed, signature }, options);
   }
   const session = signer.begin();
   const digest = await digestArtifact(artifact, {

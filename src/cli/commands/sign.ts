@@ -1,13 +1,14 @@
 /**
- * `sealkit sign <file> --bundle <out>`: signs a file into a Sigstore bundle. Also exports the
- * flags every signing command shares and their translation into {@link SigningOptions}.
+ * `sealkit sign <file> --bundle <out>` (or `--digest sha256:<hex>` for an artifact hashed
+ * elsewhere): signs into a Sigstore bundle. Also exports the flags every signing command
+ * shares and their translation into {@link SigningOptions}.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SigningError, UsageError } from '../../errors.js';
-import { signArtifact, type SignResult, type SigningOptions } from '../../sign/index.js';
+import { signArtifact, type ArtifactInput, type SignResult, type SigningOptions } from '../../sign/index.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 
 /** The variable holding the passphrase of an encrypted `--key`. */
@@ -47,12 +48,20 @@ Services (default: the public-good Sigstore instance):
   --timeout <seconds>        time allowed per request attempt (default 15)
   --retries <n>              retries of a failed request, with back-off (default 2)`;
 
-const HELP = `Usage: sealkit sign <file> --bundle <out.sigstore.json> [options]
+/** Flags of `sealkit sign`: the shared ones and the digest of an artifact hashed elsewhere. */
+const SIGN_FLAGS = { ...SIGNING_FLAGS, digest: { type: 'string' } } as const;
 
-Signs <file> and writes a Sigstore bundle (v0.3) that cosign, sigstore-js and
-sigstore-python verify. The file is hashed streaming, in constant memory.
+const HELP = `Usage: sealkit sign <file> --bundle <out.sigstore.json> [options]
+       sealkit sign --digest sha256:<hex> --bundle <out.sigstore.json> [options]
+
+Signs <file>, or an artifact known by its SHA-256 digest, and writes a Sigstore
+bundle (v0.3) that cosign, sigstore-js and sigstore-python verify. The file is
+hashed streaming, in constant memory.
 
   --bundle <out>             where to write the bundle ("-" for standard output)
+  --digest sha256:<hex>      sign the artifact with this SHA-256 instead of reading a file
+                             (keyless, or an ECDSA/RSA --key); verifiers check it against
+                             the artifact's bytes
 
 ${SIGNING_FLAGS_HELP}
 
@@ -69,23 +78,37 @@ export const signCommand: Command = {
   summary: 'sign a file with Sigstore (keyless or with a key) into a bundle',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, SIGNING_FLAGS, 1);
+    const { values, positionals } = parseCommandArgs(args, SIGN_FLAGS, 1);
     if (values.help) {
       io.stdout.write(HELP);
       return 0;
     }
-    const file = positionals[0];
-    if (!file) throw new UsageError('INVALID_ARGUMENT', 'missing <file> to sign (see sealkit sign --help)');
+    const { artifact, label } = artifactArgument(positionals[0], values.digest, io);
     const out = requireBundleFlag(values);
     const options = await signingOptionsFromFlags(values, io);
-    const result = await signArtifact(resolve(io.cwd, file), {
+    const result = await signArtifact(artifact, {
       ...options,
       bundlePath: out === '-' ? undefined : resolve(io.cwd, out),
     });
-    printResult(io, `signed ${file} (sha256:${result.sha256})`, result, out);
+    const headline = label === undefined ? `signed sha256:${result.sha256}` : `signed ${label} (sha256:${result.sha256})`;
+    printResult(io, headline, result, out);
     return 0;
   },
 };
+
+/** What to sign: the `<file>` argument or the `--digest`, exactly one of them. */
+function artifactArgument(
+  file: string | undefined,
+  digest: string | undefined,
+  io: CliIO,
+): { artifact: ArtifactInput; /** The file as the user named it; none for a digest. */ label: string | undefined } {
+  if (file !== undefined && digest !== undefined) {
+    throw new UsageError('INVALID_ARGUMENT', 'give either <file> or --digest, not both (see sealkit sign --help)');
+  }
+  if (file !== undefined) return { artifact: resolve(io.cwd, file), label: file };
+  if (digest !== undefined) return { artifact: { sha256: digest }, label: undefined };
+  throw new UsageError('INVALID_ARGUMENT', 'missing <file> (or --digest sha256:<hex>) to sign (see sealkit sign --help)');
+}
 
 /** The `--bundle` value, or a usage error when it is missing. */
 export function requireBundleFlag(values: FlagValues): string {

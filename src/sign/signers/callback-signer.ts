@@ -1,12 +1,14 @@
 /**
  * Signs through a caller's callback (a KMS, an HSM, a hardware token). The callback gets the
  * SHA-256 digest, as those services expect, and the message when it is in memory; sealkit
- * checks the returned signature against the declared public key whenever it can.
+ * checks the returned signature against the declared public key: over the message when it
+ * has it, over the digest otherwise (ECDSA and RSA).
  * @module
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { SealkitError, SigningError } from '../../errors.js';
 import type { CustomSigner } from '../sign-options.js';
+import { verifyDigest } from './prehashed.js';
 import { signatureAlgorithm } from './private-key.js';
 import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
 
@@ -34,6 +36,11 @@ export class CallbackSigner implements MessageSigner {
     };
   }
 
+  /** Hands the digest to the callback: what KMSs and HSMs sign natively. */
+  signDigest(digest: Buffer): Promise<Buffer> {
+    return this.sign(digest, undefined);
+  }
+
   private async sign(digest: Buffer, message: Buffer | undefined): Promise<Buffer> {
     let result: Uint8Array;
     try {
@@ -48,15 +55,22 @@ export class CallbackSigner implements MessageSigner {
       throw new SigningError('SIGNER_FAILED', 'the signer callback returned no signature bytes');
     }
     const signature = Buffer.from(result);
-    // Without the message there is nothing to check against here; the log, when used, checks it.
-    if (message && !verifies(this.algorithm, message, this.publicKey, signature)) {
+    // A wrong signature caught here is one no verifier, and no log, ever sees.
+    if (!this.verifies(digest, message, signature)) {
       throw new SigningError('SIGNER_FAILED', 'the signer callback returned a signature its public key does not verify');
     }
     return signature;
   }
+
+  private verifies(digest: Buffer, message: Buffer | undefined, signature: Buffer): boolean {
+    if (message) return verifiesMessage(this.algorithm, message, this.publicKey, signature);
+    // Ed25519 covers the whole message: without it there is nothing to check here.
+    if (this.algorithm === 'ed25519') return true;
+    return verifyDigest(this.publicKey, this.algorithm, digest, signature);
+  }
 }
 
-function verifies(algorithm: SignatureAlgorithm, message: Buffer, key: KeyObject, signature: Buffer): boolean {
+function verifiesMessage(algorithm: SignatureAlgorithm, message: Buffer, key: KeyObject, signature: Buffer): boolean {
   try {
     return verify(algorithm === 'ed25519' ? null : 'sha256', message, key, signature);
   } catch {

@@ -1,6 +1,7 @@
 /**
  * The signer contract of sealkit: something that turns a message (fed in chunks while it is
- * hashed, or given whole) into a signature, and says which public key checks it.
+ * hashed, or given whole) or the SHA-256 digest of one into a signature, and says which
+ * public key checks it.
  * Implementations: a private key held in this process, and a caller's callback (KMS, HSM).
  * @module
  */
@@ -28,6 +29,11 @@ export interface MessageSigner {
   /** The key hint recorded in bundles. */
   readonly keyHint: string;
   begin(): SignatureSession;
+  /**
+   * Signs a message known only by its SHA-256 `digest`, giving the signature {@link begin}
+   * would give for the message itself. Ed25519 signers refuse (`KEY_INVALID`).
+   */
+  signDigest(digest: Buffer): Promise<Buffer>;
 }
 
 /** Signs a message that is already in memory. */

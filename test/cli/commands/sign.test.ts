@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +6,14 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../../src/cli/commands/sign.js';
 import type { CliIO } from '../../../src/cli/command.js';
+import { main } from '../../../src/cli/main.js';
 import { SealkitError, UsageError } from '../../../src/errors.js';
 import {
   EMPTY_TRUSTED_ROOT,
   TEST_ISSUER,
   TEST_SUBJECT,
   mintIdentityToken,
+  opensslVerifies,
   startSigstoreStack,
   unusedUrl,
   verifyBundle,
@@ -33,11 +35,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string } {
+function io(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
+  const stderr = new PassThrough();
   const chunks: Buffer[] = [];
+  const errors: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  return { stdout, stderr: new PassThrough(), env, cwd: dir, out: () => Buffer.concat(chunks).toString() };
+  stderr.on('data', (c: Buffer) => errors.push(c));
+  return {
+    stdout,
+    stderr,
+    env,
+    cwd: dir,
+    out: () => Buffer.concat(chunks).toString(),
+    err: () => Buffer.concat(errors).toString(),
+  };
 }
 
 const services = () => ['--fulcio-url', stack.fulcio.url, '--rekor-url', stack.rekor.url];
@@ -47,7 +59,8 @@ describe('sealkit sign', () => {
     const cli = io();
     expect(await signCommand.run(['--help'], cli)).toBe(0);
     expect(cli.out()).toContain('Usage: sealkit sign <file> --bundle <out.sigstore.json>');
-    for (const flag of ['--key', '--identity-token', '--fulcio-url', '--rekor-url', '--tsa-url', '--signing-config']) {
+    expect(cli.out()).toContain('sealkit sign --digest sha256:<hex> --bundle <out.sigstore.json>');
+    for (const flag of ['--digest', '--key', '--identity-token', '--fulcio-url', '--rekor-url', '--tsa-url', '--signing-config']) {
       expect(cli.out()).toContain(flag);
     }
     expect(signCommand.name).toBe('sign');
@@ -96,6 +109,56 @@ describe('sealkit sign', () => {
     });
     expect(cli.out()).toContain(`signer: key ${bundle.verificationMaterial.publicKey.hint}`);
     await expect(signCommand.run(['app.tgz', '--key', 'key.pem', '--bundle', 'x.json'], io())).rejects.toMatchObject({ code: 'KEY_PASSPHRASE' });
+  });
+
+  describe('--digest', () => {
+    const sha256 = createHash('sha256').update(artifact).digest('hex');
+
+    it('signs keyless by digest alone; the bundle verifies given the artifact bytes, not others', async () => {
+      const cli = io();
+      const args = ['--digest', `sha256:${sha256}`, '--bundle', 'digest.sigstore.json', '--identity-token', mintIdentityToken(), ...services()];
+      expect(await main(['sign', ...args], cli)).toBe(0);
+      expect(cli.out()).toMatch(new RegExp(`^signed sha256:${sha256}\n {2}signer: .*release\\.yml`));
+      const bundle: unknown = JSON.parse(await readFile(join(dir, 'digest.sigstore.json'), 'utf8'));
+      verifyBundle(bundle, { trustedRoot: stack.trustedRoot, artifact, identity });
+      expect(() => verifyBundle(bundle, { trustedRoot: stack.trustedRoot, artifact: Buffer.from('other'), identity })).toThrow();
+    });
+
+    it('signs by digest with an RSA key, offline; openssl verifies the signature over the file', async () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      await writeFile(join(dir, 'rsa.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const before = stack.rekor.requests.length;
+      const cli = io();
+      expect(await signCommand.run(['--digest', sha256, '--key', 'rsa.pem', '--bundle', '-'], cli)).toBe(0);
+      expect(stack.rekor.requests.length).toBe(before);
+      const bundle = JSON.parse(cli.out()) as { messageSignature: { signature: string }; verificationMaterial: { publicKey: { hint: string } } };
+      const publicKey = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
+      verifyBundle(bundle, {
+        trustedRoot: EMPTY_TRUSTED_ROOT,
+        artifact,
+        publicKeys: { [bundle.verificationMaterial.publicKey.hint]: publicKey },
+        tlogThreshold: 0,
+        timestampThreshold: 0,
+      });
+      expect(opensslVerifies(publicKey, bundle.messageSignature.signature, join(dir, 'app.tgz'))).toBe(true);
+    });
+
+    it('exits 2 with both a file and --digest, with neither, or with a malformed digest', async () => {
+      const cases: [string[], RegExp][] = [
+        [['app.tgz', '--digest', `sha256:${sha256}`, '--bundle', 'b.json'], /either <file> or --digest, not both/],
+        [['--bundle', 'b.json'], /missing <file> \(or --digest/],
+        [['--digest', 'sha256:abc', '--bundle', 'b.json', '--identity-token', mintIdentityToken(), ...services()], /64 hexadecimal digits/],
+        [['--digest', `sha512:${sha256}`, '--bundle', 'b.json', '--identity-token', mintIdentityToken(), ...services()], /64 hexadecimal digits/],
+      ];
+      const calls = stack.fulcio.requests.length;
+      for (const [args, message] of cases) {
+        const cli = io();
+        expect(await main(['sign', ...args], cli)).toBe(2);
+        expect(cli.err()).toMatch(message);
+        await expect(signCommand.run(args, io())).rejects.toBeInstanceOf(UsageError);
+      }
+      expect(stack.fulcio.requests.length).toBe(calls);
+    });
   });
 
   it('uses a signing config', async () => {

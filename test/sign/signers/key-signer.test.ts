@@ -31,3 +31,24 @@ describe('KeySigner', () => {
     expect(a.keyHint).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('KeySigner.signDigest', () => {
+  const message = Buffer.from('bytes this process never sees');
+  const digest = createHash('sha256').update(message).digest();
+
+  it('signs a bare digest with the ephemeral keyless key, as signing the message would', async () => {
+    const signer = KeySigner.ephemeral();
+    const signature = await signer.signDigest(digest);
+    expect(verify('sha256', message, signer.publicKeyPem, signature)).toBe(true);
+  });
+
+  it('signs a bare digest with ECDSA and RSA keys, and refuses with Ed25519', async () => {
+    for (const [type, options] of [['ec', { namedCurve: 'P-384' }], ['rsa', { modulusLength: 2048 }]] as const) {
+      const { privateKey, publicKey } = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
+      const signer = new KeySigner(privateKey, type === 'ec' ? 'ecdsa' : 'rsa');
+      expect(verify('sha256', message, publicKey, await signer.signDigest(digest))).toBe(true);
+    }
+    const ed = new KeySigner(generateKeyPairSync('ed25519').privateKey, 'ed25519');
+    await expect(ed.signDigest(digest)).rejects.toMatchObject({ code: 'KEY_INVALID' });
+  });
+});

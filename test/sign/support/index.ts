@@ -6,6 +6,7 @@
  * - {@link mintIdentityToken}: signed test OIDC tokens with any claims;
  * - {@link verifyBundle} / {@link parseV03Bundle}: the `@sigstore/verify` and
  *   `@sigstore/bundle` oracles;
+ * - {@link opensslVerifies}: the `openssl dgst` oracle for ECDSA and RSA signatures;
  * - {@link startFailingServer}, {@link startHangingServer}, {@link unusedUrl}: broken services.
  *
  * Every server has a `close()`; call it in `afterAll`.
@@ -14,6 +15,7 @@
 export * from './faulty-servers.js';
 export * from './handler-server.js';
 export * from './identity-token.js';
+export * from './openssl.js';
 export * from './rekor-dsse.js';
 export * from './sigstore-stack.js';
 export * from './trusted-root.js';
