@@ -4,9 +4,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AbortError, SigningError, UsageError, throwIfAborted } from '../errors.js';
+import { readRange } from '../util/read-range.js';
 
 /**
  * What can be signed: a file path, the bytes themselves, a readable stream of bytes
@@ -34,7 +34,10 @@ export interface ArtifactDigest {
 
 /** Options of {@link digestArtifact}. */
 export interface DigestOptions {
-  /** Called with every chunk, in order, before the next one is read (e.g. to feed a signature). */
+  /**
+   * Called with every chunk, in order (e.g. to feed a signature). A file's chunks are views into
+   * reused buffers, valid only during the call: copy what must be kept.
+   */
   onChunk?: (chunk: Buffer) => void;
   /** Called after every chunk with the bytes read so far and the total when known. */
   onProgress?: (bytes: number, totalBytes: number | undefined) => void;
@@ -44,8 +47,8 @@ export interface DigestOptions {
 }
 
 /**
- * 4 MiB reads: the per-chunk cost of the stream machinery disappears next to the hash,
- * which is what lets Node's OpenSSL-backed SHA-256 keep up with `sha256sum`.
+ * 4 MiB reads into two reused buffers: the per-chunk cost disappears next to the hash, which
+ * lets Node's OpenSSL-backed SHA-256 keep up with `sha256sum`, and memory stays at two chunks.
  */
 export const DEFAULT_READ_BUFFER = 4 * 1024 * 1024;
 
@@ -89,16 +92,21 @@ function digestBytes(bytes: Uint8Array, options: DigestOptions): ArtifactDigest 
 }
 
 async function digestFile(path: string, options: DigestOptions): Promise<ArtifactDigest> {
+  let handle: FileHandle;
   let size: number;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
+    // stat before open: opening a FIFO for reading would wait for a writer forever
+    if (!(await stat(path)).isFile()) throw new Error('not a regular file');
+    handle = await open(path, 'r');
+    size = (await handle.stat()).size;
   } catch (error) {
     throw unreadable(path, error);
   }
-  const stream = createReadStream(path, { highWaterMark: options.readBufferSize ?? DEFAULT_READ_BUFFER });
-  return digestStream(stream, path, size, options);
+  try {
+    return await digestStream(readRange(handle, 0, size, options.readBufferSize ?? DEFAULT_READ_BUFFER), path, size, options);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function digestStream(

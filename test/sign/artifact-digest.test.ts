@@ -30,7 +30,7 @@ describe('digestArtifact', () => {
     const chunks: Buffer[] = [];
     const progress: number[] = [];
     const digest = await digestArtifact(file, {
-      onChunk: (chunk) => chunks.push(chunk),
+      onChunk: (chunk) => chunks.push(Buffer.from(chunk)), // views into reused buffers
       onProgress: (bytes, total) => {
         expect(total).toBe(content.length);
         progress.push(bytes);

@@ -7,11 +7,11 @@
 import { lstat, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError } from '../../errors.js';
+import { readRange } from '../../util/read-range.js';
 import { indexTar, normalizeMemberName, type TarMember } from './tar-index.js';
 
 /** Manifests, indexes and configs are small; a huge one is corrupt or hostile. */
 export const MAX_DOCUMENT_SIZE = 16 * 1024 * 1024;
-const STREAM_CHUNK = 1024 * 1024;
 
 /** Read access to the named files of an image container. */
 export interface BlobStore {
@@ -130,32 +130,6 @@ class TarStore implements BlobStore {
   }
 }
 
-/** Reads `size` bytes from `offset` in chunks, double-buffered so the next read overlaps the consumer. */
-async function* readRange(handle: FileHandle, offset: number, size: number): AsyncGenerator<Buffer> {
-  const buffers = [Buffer.allocUnsafe(STREAM_CHUNK), Buffer.allocUnsafe(STREAM_CHUNK)];
-  let position = offset;
-  const end = offset + size;
-  const start = (buffer: Buffer) => {
-    const length = Math.min(STREAM_CHUNK, end - position);
-    const read = length > 0 ? handle.read(buffer, 0, length, position) : Promise.resolve({ bytesRead: 0, buffer });
-    position += length;
-    return read;
-  };
-  let turn = 0;
-  let pending = start(buffers[0] as Buffer);
-  try {
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
-      if (bytesRead === 0) return;
-      turn ^= 1;
-      pending = start(buffers[turn] as Buffer);
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    // A consumer that stops early must not leave a read running against a handle about to close.
-    await pending.catch(() => undefined);
-  }
-}
 
 /** Resolves a relative symlink between members; undefined when it leaves the archive. */
 function normalizeRelative(from: string, target: string): string | undefined {

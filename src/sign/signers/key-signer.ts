@@ -48,7 +48,8 @@ export class KeySigner implements MessageSigner {
   private wholeMessageSession(): SignatureSession {
     const chunks: Buffer[] = [];
     return {
-      update: (chunk) => chunks.push(chunk),
+      // chunks may be views into reused read buffers
+      update: (chunk) => chunks.push(Buffer.from(chunk)),
       finish: async (_digest, message) => {
         const whole = message ?? Buffer.concat(chunks);
         try {
