@@ -10,6 +10,7 @@ import { SourceError } from '../../errors.js';
 import { scanDirectory, scanLockfile } from './directory.js';
 import { openImageStore, scanImage, type ImageScheme } from './image.js';
 import type { OpenOptions, ScannedSource } from './scanned-source.js';
+import { BLOCK, checksumMatches } from './tar-header.js';
 
 /** Source schemes accepted before a path. */
 export const SOURCE_SCHEMES = ['docker-archive', 'oci-archive', 'oci-dir', 'dir', 'lockfile'] as const;
@@ -97,9 +98,5 @@ async function readHead(path: string): Promise<Buffer> {
 
 /** A first tar header: 512 bytes with a matching checksum. */
 function looksLikeTar(head: Buffer): boolean {
-  if (head.length < 512) return false;
-  const stored = parseInt(head.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (head[i] ?? 0);
-  return stored === sum;
+  return head.length >= BLOCK && checksumMatches(head);
 }

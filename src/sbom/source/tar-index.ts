@@ -6,6 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { SourceError } from '../../errors.js';
+import { BLOCK, checksumMatches, cString, isZero, parseNumber, parsePax, ustarName } from './tar-header.js';
 
 /** Where one member of the archive lives. */
 export interface TarMember {
@@ -18,7 +19,6 @@ export interface TarMember {
   linkName?: string;
 }
 
-const BLOCK = 512;
 // A docker-archive has a handful of members per layer; anything near this is not an image.
 const MAX_MEMBERS = 100_000;
 // PAX and GNU long-name records are small; a huge one is a corrupt or hostile archive.
@@ -46,7 +46,7 @@ export async function indexTar(handle: FileHandle, fileSize: number, path: strin
     }
     const { bytesRead } = await handle.read(header, 0, BLOCK, offset);
     if (bytesRead < BLOCK) throw corrupt('truncated header');
-    if (isZeroBlock(header)) break;
+    if (isZero(header)) break;
     if (!checksumMatches(header)) throw corrupt('header checksum mismatch');
 
     const size = parseNumber(header, 124, 12);
@@ -60,15 +60,15 @@ export async function indexTar(handle: FileHandle, fileSize: number, path: strin
       if (size > MAX_EXTENDED_HEADER) throw corrupt('oversized extended header');
       const data = Buffer.alloc(size);
       await handle.read(data, 0, size, dataOffset);
-      if (typeFlag === 'L') longName = cString(data);
-      else if (typeFlag === 'K') longLink = cString(data);
+      if (typeFlag === 'L') longName = cString(data, 0, data.length);
+      else if (typeFlag === 'K') longLink = cString(data, 0, data.length);
       else if (typeFlag === 'x') pax = parsePax(data);
       offset = next;
       continue;
     }
 
     const name = normalizeMemberName(pax.path ?? longName ?? ustarName(header));
-    const linkName = pax.linkpath ?? longLink ?? cString(header.subarray(157, 257));
+    const linkName = pax.linkpath ?? longLink ?? cString(header, 157, 100);
     const realSize = pax.size !== undefined ? Number(pax.size) : size;
     pax = {};
     longName = undefined;
@@ -99,61 +99,6 @@ function memberType(flag: string): TarMember['type'] {
     default:
       return 'other';
   }
-}
-
-function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
-  return true;
-}
-
-function checksumMatches(block: Buffer): boolean {
-  const stored = parseNumber(block, 148, 8);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] ?? 0);
-  return stored === sum;
-}
-
-/** Octal, or base-256 when the high bit is set (GNU extension for large sizes). */
-function parseNumber(block: Buffer, start: number, length: number): number | undefined {
-  const field = block.subarray(start, start + length);
-  if (((field[0] ?? 0) & 0x80) !== 0) {
-    let value = 0;
-    for (let i = 1; i < field.length; i++) value = value * 256 + (field[i] ?? 0);
-    return value;
-  }
-  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) return undefined;
-  return parseInt(text, 8);
-}
-
-function cString(data: Buffer): string {
-  const end = data.indexOf(0);
-  return data.subarray(0, end === -1 ? data.length : end).toString('utf8');
-}
-
-function ustarName(block: Buffer): string {
-  const name = cString(block.subarray(0, 100));
-  const magic = block.subarray(257, 262).toString('latin1');
-  if (magic !== 'ustar') return name;
-  const prefix = cString(block.subarray(345, 500));
-  return prefix ? `${prefix}/${name}` : name;
-}
-
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    if (space === -1) break;
-    const length = parseInt(data.subarray(pos, space).toString('latin1'), 10);
-    if (!Number.isFinite(length) || length <= 0) break;
-    const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    pos += length;
-  }
-  return out;
 }
 
 /** Members are looked up by their clean relative name: no `./`, no leading or trailing slash. */
