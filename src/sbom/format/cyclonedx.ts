@@ -18,7 +18,9 @@ import { createHash } from 'node:crypto';
 import { Enums, Models, SPDX, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { UsageError } from '../../errors.js';
 import type { Distro, Package, Relationship, Sbom, SourceDescription } from '../model.js';
-import { isWebUrl, licenseRefIds, parseParty } from './spdx.js';
+import { licenseRefIds } from './license-ref.js';
+import { parseParty } from './party.js';
+import { isWebUrl } from './web-url.js';
 
 /** The CycloneDX spec versions sealkit writes. */
 export type CycloneDxVersion = '1.6' | '1.5' | '1.4';

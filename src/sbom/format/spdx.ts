@@ -17,7 +17,10 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
-import type { Distro, License, Location, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+import type { Distro, Location, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+import { expressionLicenseRefs, idString, licenseRefIds } from './license-ref.js';
+import { formatParty, parseParty } from './party.js';
+import { isWebUrl } from './web-url.js';
 
 /** Where sealkit's SPDX document namespaces live; the rest of the URI is content-derived. */
 const NAMESPACE_BASE = 'https://sealkit.dev/spdxdocs';
@@ -280,104 +283,9 @@ function spdxTimestamp(timestamp: Date): string {
   return timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/**
- * Assigns every license name among `licenses` an SPDX `LicenseRef-` identifier, unique within
- * one document.
- *
- * A name made only of the characters SPDX allows in an id (letters, digits, `.` and `-`) keeps
- * its spelling: `Proprietary` becomes `LicenseRef-Proprietary`. Any other name, and any name
- * whose id would meet another one when compared without case (SPDX matches ids
- * case-insensitively), including a `LicenseRef-` that an expression among `licenses` already
- * uses, becomes its sanitized spelling followed by a hash of the verbatim name, so two names
- * never share an id. The verbatim name travels beside the id (SPDX `hasExtractedLicensingInfos`,
- * CycloneDX properties), so nothing is lost.
- */
-export function licenseRefIds(licenses: Iterable<License>): Map<string, string> {
-  const all = [...licenses];
-  const names = unique(all.flatMap((l) => ('name' in l ? [l.name] : []))).sort(compareStrings);
-  const taken = new Map<string, number>();
-  const claim = (id: string): void => {
-    taken.set(id.toLowerCase(), (taken.get(id.toLowerCase()) ?? 0) + 1);
-  };
-  for (const ref of expressionLicenseRefs(all)) claim(ref);
-  for (const name of names) claim(`LicenseRef-${idString(name)}`);
-
-  const refs = new Map<string, string>();
-  for (const name of names) {
-    const sanitized = idString(name);
-    const keepsSpelling = name !== '' && sanitized === name && taken.get(`licenseref-${name.toLowerCase()}`) === 1;
-    if (keepsSpelling) {
-      refs.set(name, `LicenseRef-${name}`);
-    } else {
-      const stem = sanitized.replace(/^-+|-+$/g, '');
-      refs.set(name, `LicenseRef-${stem === '' ? '' : `${stem}-`}${sha256(name).slice(0, 8)}`);
-    }
-  }
-  return refs;
-}
-
-/** The document-local `LicenseRef-` ids that expressions use (not those of other documents). */
-function expressionLicenseRefs(licenses: readonly License[]): string[] {
-  const refs = licenses.flatMap((l) => ('expression' in l ? [...l.expression.matchAll(/(?<![\w.:-])LicenseRef-[A-Za-z0-9.-]+/g)] : []));
-  return unique(refs.map((match) => match[0])).sort(compareStrings);
-}
-
-/** A supplier read as SPDX sees one: a person or an organization, with an optional e-mail. */
-export interface Party {
-  kind: 'Person' | 'Organization';
-  name: string;
-  email?: string;
-}
-
-// Words that mark a maintainer string as a group rather than one person.
-const ORGANIZATION_WORDS =
-  /\b(team|maintainers?|project|foundation|community|group|developers|authors|contributors|inc|ltd|llc|gmbh|corp|corporation|company|org|linux|software|labs?|the)\b/i;
-
-/**
- * Reads a free-text supplier (`Jane Doe <jane@example.org>`, `Debian Perl Group <…>`,
- * `Red Hat, Inc.`, or an explicit `Person: …` / `Organization: …`).
- *
- * The split is a heuristic, because the model keeps suppliers as plain text: an explicit prefix
- * wins; otherwise a name containing a word like "team", "project" or "inc" is an organization,
- * and a name with an e-mail address is a person; anything else is an organization.
- */
-export function parseParty(text: string): Party {
-  let rest = text.trim();
-  let kind: Party['kind'] | undefined;
-  const prefixed = /^(person|organization)\s*:\s*/i.exec(rest);
-  if (prefixed !== null) {
-    kind = prefixed[1]?.toLowerCase() === 'person' ? 'Person' : 'Organization';
-    rest = rest.slice(prefixed[0].length);
-  }
-  const mailed = /^(.*?)\s*[<(]\s*([^\s<>()@]+@[^\s<>()@]+)\s*[>)]\s*$/.exec(rest);
-  const name = (mailed?.[1] ?? rest).trim();
-  const email = mailed?.[2];
-  kind ??= !ORGANIZATION_WORDS.test(name) && email !== undefined ? 'Person' : 'Organization';
-  const party: Party = { kind, name: name === '' ? (email ?? rest) : name };
-  if (email !== undefined) party.email = email;
-  return party;
-}
-
-function formatParty(party: Party): string {
-  return `${party.kind}: ${party.name}${party.email === undefined ? '' : ` (${party.email})`}`;
-}
-
-/**
- * True when `text` is an absolute http, https or ftp URL: what both formats accept as a
- * homepage. Catalogers pass metadata through, and `UNKNOWN` or `see README` are not homepages.
- */
-export function isWebUrl(text: string): boolean {
-  return URL.canParse(text) && ['http:', 'https:', 'ftp:'].includes(new URL(text).protocol);
-}
-
 function checkedExpression(expression: string, pkg: Package): string {
   if (expression.trim() === '') throw invalid(`package ${pkg.id} has an empty license expression`, { id: pkg.id });
   return expression;
-}
-
-/** Letters, digits, `.` and `-` are all SPDX allows in an id; every other run becomes one `-`. */
-function idString(text: string): string {
-  return text.replace(/[^A-Za-z0-9.-]+/g, '-');
 }
 
 function unique<T>(values: readonly T[]): T[] {

@@ -1,7 +1,10 @@
 import parseSpdxExpression from 'spdx-expression-parse';
 import { describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../../src/errors.js';
-import { isWebUrl, licenseRefIds, parseParty, serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
+import { licenseRefIds } from '../../../src/sbom/format/license-ref.js';
+import { parseParty } from '../../../src/sbom/format/party.js';
+import { serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
+import { isWebUrl } from '../../../src/sbom/format/web-url.js';
 import type { License, Sbom } from '../../../src/sbom/model.js';
 import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, SAMPLES } from './samples.js';
 
