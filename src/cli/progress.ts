@@ -19,7 +19,7 @@ export function progressBar(io: CliIO): { onProgress: (p: SbomProgress) => void;
   let last = 0;
   let shown = false;
   const draw = (text: string) => {
-    const width = Math.max(20, (io.stderr.columns ?? 80) - 1);
+    const width = Math.max(20, (io.stderr.columns || 80) - 1);
     io.stderr.write(`\r${text.slice(0, width).padEnd(width)}`);
     shown = true;
   };
@@ -39,7 +39,7 @@ export function progressBar(io: CliIO): { onProgress: (p: SbomProgress) => void;
       }
     },
     done: () => {
-      if (shown) io.stderr.write(`\r${' '.repeat(Math.max(20, (io.stderr.columns ?? 80) - 1))}\r`);
+      if (shown) io.stderr.write(`\r${' '.repeat(Math.max(20, (io.stderr.columns || 80) - 1))}\r`);
     },
   };
 }
