@@ -13,7 +13,7 @@ import {
   EMPTY_TRUSTED_ROOT,
   TEST_ISSUER,
   TEST_SUBJECT,
-  mintIdentityToken,
+  keylessOptions,
   opensslVerifies,
   parseV03Bundle,
   startSigstoreStack,
@@ -41,10 +41,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Keyless options against the local stack; `env: {}` keeps the machine's CI variables out. */
-function keyless(extra: Record<string, unknown> = {}) {
-  return { identityToken: mintIdentityToken(), ...stack.services, env: {}, retryDelay: 5, ...extra };
-}
+const keyless = (extra: Record<string, unknown> = {}) => keylessOptions(stack, extra);
 
 function certificateKey(result: SignResult): string {
   const certificate = new X509Certificate((result.signer as { certificate: string }).certificate);

@@ -10,6 +10,7 @@ import {
   EMPTY_TRUSTED_ROOT,
   TEST_ISSUER,
   TEST_SUBJECT,
+  keylessOptions,
   mintIdentityToken,
   opensslVerifies,
   parseV03Bundle,
@@ -36,10 +37,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Keyless options against the local stack; `env: {}` keeps the machine's CI variables out. */
-function keyless(extra: Record<string, unknown> = {}) {
-  return { identityToken: mintIdentityToken(), ...stack.services, env: {}, retryDelay: 5, ...extra };
-}
+const keyless = (extra: Record<string, unknown> = {}) => keylessOptions(stack, extra);
 
 function rekorBodies(path = '/api/v1/log/entries'): Record<string, unknown>[] {
   return stack.rekor.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as Record<string, unknown>);

@@ -20,3 +20,4 @@ export * from './rekor-dsse.js';
 export * from './sigstore-stack.js';
 export * from './trusted-root.js';
 export * from './verify-bundle.js';
+export * from './keyless-options.js';
