@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SigningError, UsageError } from '../errors.js';
-import { digestArtifact, type ArtifactInput } from './artifact-digest.js';
+import { digestArtifact, type ArtifactInput } from '../util/artifact-digest.js';
 import { IN_TOTO_STATEMENT_V1, signStatement, type InTotoStatement } from './dsse.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 

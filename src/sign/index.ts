@@ -8,7 +8,7 @@ export { signStatement, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from './dss
 export type { InTotoStatement, InTotoSubject } from './dsse.js';
 export { attestSbom, CYCLONEDX_PREDICATE_TYPE, SPDX_PREDICATE_TYPE } from './attest-sbom.js';
 export type { AttestSbomOptions, AttestSbomResult, SbomInput } from './attest-sbom.js';
-export type { ArtifactInput } from './artifact-digest.js';
+export type { ArtifactInput } from '../util/artifact-digest.js';
 export type {
   CustomSigner,
   RekorVersion,

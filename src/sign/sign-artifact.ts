@@ -5,7 +5,7 @@
  * @module
  */
 import { SigningError, UsageError, throwIfAborted } from '../errors.js';
-import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from './artifact-digest.js';
+import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from '../util/artifact-digest.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';

@@ -1,12 +1,14 @@
 /**
- * The SHA-256 digest of an artifact, read once and streaming: a file of any size is hashed
- * in constant memory, and whoever signs the same bytes is handed each chunk as it passes.
+ * The digests of an artifact, read once and streaming: a file of any size is hashed in
+ * constant memory, with every requested algorithm in the same pass, and whoever signs the
+ * same bytes is handed each chunk as it passes. Shared by signing (what is signed) and
+ * verification (what a bundle or an attestation subject must name).
  * @module
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { AbortError, SigningError, UsageError, throwIfAborted } from '../errors.js';
-import { readRange } from '../util/read-range.js';
+import { AbortError, SealkitError, UsageError, throwIfAborted } from '../errors.js';
+import { readRange } from './read-range.js';
 
 /**
  * What can be signed: a file path, the bytes themselves, a readable stream of bytes
@@ -20,10 +22,18 @@ export type ArtifactInput =
   | AsyncIterable<Uint8Array>
   | { sha256: string };
 
+/** Hash algorithms an artifact can be digested with (SHA-512 for npm, SHA-384 for P-384 keys). */
+export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
 /** The digest of an artifact and, when the artifact was already in memory, its bytes. */
 export interface ArtifactDigest {
   /** The 32-byte SHA-256 digest. */
   sha256: Buffer;
+  /**
+   * Every digest computed: SHA-256 always, and each of {@link DigestOptions.algorithms}. A
+   * precomputed digest has its SHA-256 only.
+   */
+  digests: Partial<Record<DigestAlgorithm, Buffer>>;
   /** Bytes read; undefined for a precomputed digest. */
   size: number | undefined;
   /** The artifact bytes when the caller passed them in memory (never read into memory here). */
@@ -44,6 +54,8 @@ export interface DigestOptions {
   signal?: AbortSignal;
   /** Read buffer size for files; large reads keep OpenSSL's SHA-256 busy. Default 4 MiB. */
   readBufferSize?: number;
+  /** Algorithms to compute besides SHA-256, in the same pass. */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 /**
@@ -81,14 +93,34 @@ export function parseDigest(value: unknown): ArtifactDigest {
   if (!match?.[1]) {
     throw new UsageError('INVALID_ARGUMENT', 'sha256 must be 64 hexadecimal digits (optionally prefixed with "sha256:")');
   }
-  return { sha256: Buffer.from(match[1], 'hex'), size: undefined, data: undefined, path: undefined };
+  const sha256 = Buffer.from(match[1], 'hex');
+  return { sha256, digests: { sha256 }, size: undefined, data: undefined, path: undefined };
 }
 
 function digestBytes(bytes: Uint8Array, options: DigestOptions): ArtifactDigest {
   const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   options.onChunk?.(data);
   options.onProgress?.(data.length, data.length);
-  return { sha256: createHash('sha256').update(data).digest(), size: data.length, data, path: undefined };
+  const hashes = startHashes(options.algorithms);
+  for (const hash of hashes.values()) hash.update(data);
+  return { ...finishHashes(hashes), size: data.length, data, path: undefined };
+}
+
+function startHashes(algorithms: readonly DigestAlgorithm[] = []): Map<DigestAlgorithm, Hash> {
+  const hashes = new Map<DigestAlgorithm, Hash>([['sha256', createHash('sha256')]]);
+  for (const algorithm of algorithms) {
+    if (algorithm !== 'sha256' && algorithm !== 'sha384' && algorithm !== 'sha512') {
+      throw new UsageError('INVALID_ARGUMENT', `unsupported digest algorithm ${String(algorithm)}: use sha256, sha384 or sha512`);
+    }
+    if (!hashes.has(algorithm)) hashes.set(algorithm, createHash(algorithm));
+  }
+  return hashes;
+}
+
+function finishHashes(hashes: Map<DigestAlgorithm, Hash>): { sha256: Buffer; digests: Partial<Record<DigestAlgorithm, Buffer>> } {
+  const digests: Partial<Record<DigestAlgorithm, Buffer>> = {};
+  for (const [algorithm, hash] of hashes) digests[algorithm] = hash.digest();
+  return { sha256: digests.sha256 as Buffer, digests };
 }
 
 async function digestFile(path: string, options: DigestOptions): Promise<ArtifactDigest> {
@@ -115,14 +147,14 @@ async function digestStream(
   totalBytes: number | undefined,
   options: DigestOptions,
 ): Promise<ArtifactDigest> {
-  const hash = createHash('sha256');
+  const hashes = startHashes(options.algorithms);
   let bytes = 0;
   const iterable = source as AsyncIterable<unknown>;
   try {
     for await (const chunk of iterable) {
       throwIfAborted(options.signal);
       const buffer = toChunk(chunk);
-      hash.update(buffer);
+      for (const hash of hashes.values()) hash.update(buffer);
       options.onChunk?.(buffer);
       bytes += buffer.length;
       options.onProgress?.(bytes, totalBytes);
@@ -132,7 +164,7 @@ async function digestStream(
     if (error instanceof AbortError || error instanceof UsageError) throw error;
     throw unreadable(path ?? 'the artifact stream', error);
   }
-  return { sha256: hash.digest(), size: bytes, data: undefined, path };
+  return { ...finishHashes(hashes), size: bytes, data: undefined, path };
 }
 
 function toChunk(chunk: unknown): Buffer {
@@ -152,9 +184,9 @@ function destroy(source: unknown): void {
   if (typeof destroyable.destroy === 'function') destroyable.destroy();
 }
 
-function unreadable(what: string, error: unknown): SigningError {
+function unreadable(what: string, error: unknown): SealkitError {
   const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-  return new SigningError('ARTIFACT_UNREADABLE', `cannot read ${what}: ${reason}`, {
+  return new SealkitError('ARTIFACT_UNREADABLE', `cannot read ${what}: ${reason}`, {
     cause: error,
     details: { path: what },
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestArtifact, isPrecomputedDigest, parseDigest } from '../../src/sign/artifact-digest.js';
+import { digestArtifact, isPrecomputedDigest, parseDigest } from '../../src/util/artifact-digest.js';
 
 let dir: string;
 let file: string;
@@ -61,6 +61,18 @@ describe('digestArtifact', () => {
       expect(digest.size).toBe(content.length);
     }
     expect((await digestArtifact(content)).data).toBe(content);
+  });
+
+  it('computes SHA-384 and SHA-512 in the same pass, like sha384sum and sha512sum', async () => {
+    const oracle = (tool: string) => execFileSync(tool, [file], { encoding: 'utf8' }).split(' ')[0]!;
+    for (const input of [file, content, createReadStream(file)]) {
+      const digest = await digestArtifact(input, { algorithms: ['sha512', 'sha384'] });
+      expect(digest.sha256.toString('hex')).toBe(expected);
+      expect(digest.digests.sha256?.toString('hex')).toBe(expected);
+      expect(digest.digests.sha384?.toString('hex')).toBe(oracle('sha384sum'));
+      expect(digest.digests.sha512?.toString('hex')).toBe(oracle('sha512sum'));
+    }
+    await expect(digestArtifact(content, { algorithms: ['md5' as 'sha256'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('takes a precomputed digest, with or without the sha256: prefix', async () => {
