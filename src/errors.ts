@@ -46,6 +46,9 @@ export type SealkitErrorCode =
   | 'SERVICE_TIMEOUT'
   | 'SERVICE_ERROR'
   | 'BUNDLE_INVALID'
+  // provenance
+  | 'PROVENANCE_ENVIRONMENT_UNKNOWN'
+  | 'PROVENANCE_ENVIRONMENT_INVALID'
   // verification
   | 'VERIFICATION_FAILED'
   | 'TRUST_ROOT_INVALID'
