@@ -4,7 +4,7 @@
  */
 
 /** A job of `.github/workflows/release.yml` on github.com, run by pushing the tag v1.2.3. */
-export const GITHUB_ENV: Readonly<Record<string, string>> = {
+export const GITHUB_ENV = {
   GITHUB_ACTIONS: 'true',
   GITHUB_SERVER_URL: 'https://github.com',
   GITHUB_REPOSITORY: 'acme/widget',
@@ -17,10 +17,10 @@ export const GITHUB_ENV: Readonly<Record<string, string>> = {
   GITHUB_RUN_ID: '9876543210',
   GITHUB_RUN_ATTEMPT: '2',
   RUNNER_ENVIRONMENT: 'github-hosted',
-};
+} as const satisfies Record<string, string>;
 
 /** A job `build` on gitlab.com in a branch pipeline of `main`. */
-export const GITLAB_ENV: Readonly<Record<string, string>> = {
+export const GITLAB_ENV = {
   GITLAB_CI: 'true',
   CI: 'true',
   CI_SERVER_URL: 'https://gitlab.com',
@@ -43,7 +43,7 @@ export const GITLAB_ENV: Readonly<Record<string, string>> = {
   CI_RUNNER_DESCRIPTION: '3-blue.saas-linux-small-amd64.runners-manager.gitlab.com/default',
   CI_RUNNER_TAGS: '["gitlab-org", "saas-linux-small-amd64"]',
   CI_RUNNER_VERSION: '18.1.0',
-};
+} as const satisfies Record<string, string>;
 
 /** An unsigned JWT-shaped token with `claims`, as GitLab puts an `id_tokens` entry in a variable. */
 export function fakeIdToken(claims: Record<string, unknown>): string {
