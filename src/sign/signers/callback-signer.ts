@@ -7,8 +7,8 @@
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { SealkitError, SigningError } from '../../errors.js';
+import { verifyDigestSignature } from '../../util/digest-signature.js';
 import type { CustomSigner } from '../sign-options.js';
-import { verifyDigest } from './prehashed.js';
 import { signatureAlgorithm } from './private-key.js';
 import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
 
@@ -66,7 +66,7 @@ export class CallbackSigner implements MessageSigner {
     if (message) return verifiesMessage(this.algorithm, message, this.publicKey, signature);
     // Ed25519 covers the whole message: without it there is nothing to check here.
     if (this.algorithm === 'ed25519') return true;
-    return verifyDigest(this.publicKey, this.algorithm, digest, signature);
+    return verifyDigestSignature(this.publicKey, 'sha256', digest, signature);
   }
 }
 

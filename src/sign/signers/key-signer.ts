@@ -2,12 +2,12 @@
  * Signs with a private key held in this process: a user's key, or the ephemeral key of
  * keyless signing. ECDSA and RSA stream the message through OpenSSL; Ed25519 signs the
  * whole message at once, as the algorithm requires. A bare digest is signed by
- * {@link signDigest}, since OpenSSL signs only what it hashed itself.
+ * {@link signDigestWithKey}, since OpenSSL signs only what it hashed itself.
  * @module
  */
 import { createSign, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { SigningError } from '../../errors.js';
-import { signDigest } from './prehashed.js';
+import { signDigestWithKey } from '../../util/digest-signature.js';
 import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
 
 /** A {@link MessageSigner} over a Node `KeyObject`. */
@@ -42,7 +42,7 @@ export class KeySigner implements MessageSigner {
 
   /** Signs a SHA-256 digest computed elsewhere; async so that a refusal is a rejection. */
   async signDigest(digest: Buffer): Promise<Buffer> {
-    return signDigest(this.privateKey, this.algorithm, digest);
+    return signDigestWithKey(this.privateKey, 'sha256', digest);
   }
 
   private wholeMessageSession(): SignatureSession {
