@@ -12,6 +12,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'sbom', summary: 'Generate an SBOM (CycloneDX or SPDX) of an image, directory or lockfile', load: async () => (await import('./commands/sbom.js')).sbomCommand },
   { name: 'sign', summary: 'Sign a file or a digest into a Sigstore bundle (keyless or with a key)', load: async () => (await import('./commands/sign.js')).signCommand },
   { name: 'attest-sbom', summary: 'Sign an SBOM as an in-toto attestation about an artifact', load: async () => (await import('./commands/attest-sbom.js')).attestSbomCommand },
+  { name: 'attest', summary: 'Sign SLSA provenance about build outputs (GitHub Actions, GitLab CI, explicit)', load: async () => (await import('./commands/attest.js')).attestCommand },
 ];
 
 function usage(): string {
