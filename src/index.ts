@@ -3,6 +3,7 @@
  *
  * - {@link generateSbom} + {@link serializeSbom}: SBOMs of container images, directories and lockfiles.
  * - {@link signArtifact}, {@link attestSbom}, {@link signStatement}: Sigstore bundles, keyless or with keys.
+ * - {@link attestProvenance}: signed SLSA provenance from GitHub Actions, GitLab CI or explicit fields.
  *
  * Every failure is a {@link SealkitError} with a stable `code`.
  * @module
@@ -66,3 +67,31 @@ export type {
   TlogEntrySummary,
   SigningConfigInput,
 } from './sign/index.js';
+
+export {
+  attestProvenance,
+  buildProvenancePredicate,
+  detectCiSystem,
+  SLSA_PROVENANCE_V1_PREDICATE_TYPE,
+  GITHUB_ACTIONS_BUILD_TYPE,
+  GITLAB_CI_BUILD_TYPE,
+} from './attest/index.js';
+export type {
+  AttestProvenanceOptions,
+  AttestProvenanceResult,
+  CiOption,
+  CiSystem,
+  ExplicitProvenance,
+  ProvenancePredicate,
+  ProvenancePredicateOptions,
+  ProvenanceSource,
+  ProvenanceSubject,
+  SubjectDigestAlgorithm,
+  SubjectDigests,
+  ResourceDescriptor,
+  SlsaBuildDefinition,
+  SlsaBuildMetadata,
+  SlsaBuilder,
+  SlsaProvenanceV1Predicate,
+  SlsaRunDetails,
+} from './attest/index.js';
