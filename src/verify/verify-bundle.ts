@@ -1,0 +1,33 @@
+/**
+ * `verifyBundle`: what `cosign verify-blob` does, and one thing more. The signature,
+ * certificate chain, transparency log and timestamps are checked against the trust material,
+ * the signer against the policy, and — for in-toto attestations — that a subject is the
+ * artifact in hand, which the Sigstore libraries leave to their callers.
+ * @module
+ */
+import type { AttestationsInput } from './attestations/load-attestations.js';
+import type { VerifyArtifactInput } from './artifact-input.js';
+import { verifyAttestations } from './verify-attestations.js';
+import type { VerificationResult, VerifyBundleOptions } from './verify-types.js';
+
+/**
+ * Verifies `bundle` (or several: a list, an `.intoto.jsonl` file, an npm attestations
+ * response) about `artifact` (a path, bytes, a stream, or `'sha256:<hex>'`).
+ *
+ * Offline by default, against the Sigstore public-good trusted root embedded in sealkit.
+ * Keyless bundles need an identity policy: `certificateIdentity` (exact) or
+ * `certificateIdentityPattern`, or a `sourceRepository`, and the issuer (`certificateIssuer`,
+ * inferred for github.com and gitlab.com sources). No SLSA level is required unless `minLevel`
+ * is given; the level proven is reported anyway.
+ *
+ * Resolves with the result whether or not it verified; read `verified`.
+ * @throws {SealkitError} only for unusable input: `INVALID_ARGUMENT` (policy), `TRUST_ROOT_INVALID`,
+ *   `KEY_INVALID`, `ARTIFACT_UNREADABLE`, `LIMIT_EXCEEDED`, `ABORTED`.
+ */
+export async function verifyBundle(
+  artifact: VerifyArtifactInput,
+  bundle: AttestationsInput,
+  options: VerifyBundleOptions = {},
+): Promise<VerificationResult> {
+  return verifyAttestations(artifact, bundle, options, 0);
+}
