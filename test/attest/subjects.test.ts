@@ -42,9 +42,10 @@ describe('resolveSubjects', () => {
     expect(await resolveSubjects([big], { digestAlgorithms: ['sha512'] })).toStrictEqual([
       { name: 'big.bin', digest: { sha512: coreutils('sha512', big) } },
     ]);
-    expect(await resolveSubjects(big, { digestAlgorithms: ['sha512', 'sha256', 'sha512'] })).toStrictEqual([
-      { name: 'big.bin', digest: { sha256: coreutils('sha256', big), sha512: coreutils('sha512', big) } },
-    ]);
+    const both = await resolveSubjects(big, { digestAlgorithms: ['sha512', 'sha256', 'sha512'] });
+    expect(both).toStrictEqual([{ name: 'big.bin', digest: { sha256: coreutils('sha256', big), sha512: coreutils('sha512', big) } }]);
+    // the statement's bytes do not depend on the order the options listed
+    expect(Object.keys(both[0]?.digest ?? {})).toEqual(['sha256', 'sha512']);
   });
 
   it('hashes bytes, Node streams and web streams when they are named', async () => {
