@@ -4,6 +4,8 @@
  * - {@link generateSbom} + {@link serializeSbom}: SBOMs of container images, directories and lockfiles.
  * - {@link signArtifact}, {@link attestSbom}, {@link signStatement}: Sigstore bundles, keyless or with keys.
  * - {@link attestProvenance}: signed SLSA provenance from GitHub Actions, GitLab CI or explicit fields.
+ * - {@link verifyBundle}, {@link verifySlsaLevel}, {@link assertSlsaLevel}: offline verification,
+ *   with a policy, reporting the SLSA Build level proven check by check.
  *
  * Every failure is a {@link SealkitError} with a stable `code`.
  * @module
@@ -95,3 +97,35 @@ export type {
   SlsaProvenanceV1Predicate,
   SlsaRunDetails,
 } from './attest/index.js';
+
+export {
+  verifyBundle,
+  verifySlsaLevel,
+  assertSlsaLevel,
+  fetchTrustedRoot,
+  EMBEDDED_TRUST_SOURCE,
+  PUBLIC_GOOD_TRUSTED_ROOT,
+  DEFAULT_TRUSTED_BUILDERS,
+} from './verify/index.js';
+export type {
+  AttestationInput,
+  AttestationReport,
+  AttestationsInput,
+  BuilderRole,
+  CertificateIdentity,
+  CheckCategory,
+  CheckId,
+  ProvenanceSummary,
+  PublicKeyInput,
+  SignerSummary,
+  TrustOptions,
+  TrustedBuilder,
+  TrustedRootInput,
+  TufRefreshOptions,
+  VerificationCheck,
+  VerificationPolicy,
+  VerificationResult,
+  VerifyArtifactInput,
+  VerifyBundleOptions,
+  VerifySlsaLevelOptions,
+} from './verify/index.js';

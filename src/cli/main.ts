@@ -13,6 +13,8 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'sign', summary: 'Sign a file or a digest into a Sigstore bundle (keyless or with a key)', load: async () => (await import('./commands/sign.js')).signCommand },
   { name: 'attest-sbom', summary: 'Sign an SBOM as an in-toto attestation about an artifact', load: async () => (await import('./commands/attest-sbom.js')).attestSbomCommand },
   { name: 'attest', summary: 'Sign SLSA provenance about build outputs (GitHub Actions, GitLab CI, explicit)', load: async () => (await import('./commands/attest.js')).attestCommand },
+  { name: 'verify', summary: 'Verify Sigstore bundles about an artifact and report the SLSA Build level proven', load: async () => (await import('./commands/verify.js')).verifyCommand },
+  { name: 'verify-bundle', summary: 'Verify one Sigstore bundle (the Sigstore conformance command line)', load: async () => (await import('./commands/verify-bundle.js')).verifyBundleCommand },
 ];
 
 function usage(): string {

@@ -84,7 +84,7 @@ describe('sealkit CLI', () => {
   });
 
   it('has --help for every command and --version', async () => {
-    for (const command of ['sbom', 'sign', 'attest-sbom']) {
+    for (const command of ['sbom', 'sign', 'attest-sbom', 'attest', 'verify', 'verify-bundle']) {
       const { code, stdout } = await run([command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`Usage: sealkit ${command}`));

@@ -65,7 +65,7 @@ function parseNpmKeys(document: { keys: unknown[] }): TrustedKey[] {
     const keyId = String(entry.keyId);
     keys.push({
       ids: new Set([keyId]),
-      label: `npm registry key ${keyId}`,
+      label: keyId,
       timeConstrained: timeConstrained(key, toDate(publicKey.validFor?.start, 'npm key'), toDate(publicKey.validFor?.end, 'npm key')),
     });
   }
