@@ -14,8 +14,10 @@ import {
   toMessageSignatureBundle,
   type Bundle,
 } from '@sigstore/bundle';
+import { HashAlgorithm as ProtoHashAlgorithm } from '@sigstore/protobuf-specs';
 import { SigningError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { HashAlgorithm } from '../util/digest-signature.js';
 import { abortable } from './http-policy.js';
 import { assertUnexpired } from './identity/token-claims.js';
 import type { SignResult, SignerIdentity, SigningOptions } from './sign-options.js';
@@ -25,8 +27,23 @@ import { collectWitnessMaterial } from './witnesses.js';
 
 /** A signature and what it covers. */
 export type SignedContent =
-  | { kind: 'message'; digest: Buffer; signature: Buffer }
+  | {
+      kind: 'message';
+      /** The hash the signature was made with; `digest` is the artifact's digest of that hash. */
+      hash: HashAlgorithm;
+      digest: Buffer;
+      /** The artifact's SHA-256, reported whatever `hash` is. */
+      sha256: Buffer;
+      signature: Buffer;
+    }
   | { kind: 'dsse'; payload: Buffer; payloadType: string; signature: Buffer };
+
+/** The bundle's name of each hash. */
+const PROTO_HASH: Readonly<Record<HashAlgorithm, ProtoHashAlgorithm>> = {
+  sha256: ProtoHashAlgorithm.SHA2_256,
+  sha384: ProtoHashAlgorithm.SHA2_384,
+  sha512: ProtoHashAlgorithm.SHA2_512,
+};
 
 /** Certifies (keyless), witnesses, validates and writes the bundle of `content`. */
 export async function completeBundle(plan: SigningPlan, content: SignedContent, options: SigningOptions): Promise<SignResult> {
@@ -48,7 +65,7 @@ export async function completeBundle(plan: SigningPlan, content: SignedContent, 
   };
   const bundle: Bundle =
     content.kind === 'message'
-      ? toMessageSignatureBundle({ digest: content.digest, signature: content.signature, ...keyMaterial })
+      ? messageSignatureBundle(content.hash, content.digest, content.signature, keyMaterial)
       : toDSSEBundle({
           artifact: content.payload,
           artifactType: content.payloadType,
@@ -78,7 +95,7 @@ export async function completeBundle(plan: SigningPlan, content: SignedContent, 
           certificate: certificatePem,
         }
       : { kind: 'key', keyHint: signer.keyHint, publicKey: signer.publicKeyPem };
-  const signed = content.kind === 'message' ? content.digest : createHash('sha256').update(content.payload).digest();
+  const signed = content.kind === 'message' ? content.sha256 : createHash('sha256').update(content.payload).digest();
   return {
     bundle: json,
     sha256: signed.toString('hex'),
@@ -87,6 +104,24 @@ export async function completeBundle(plan: SigningPlan, content: SignedContent, 
     timestampAuthorities: material.timestampAuthorities,
     bundlePath: options.bundlePath,
   };
+}
+
+/**
+ * A message-signature bundle whose `messageDigest` names `hash`: `@sigstore/bundle` names
+ * SHA2_256 whatever the digest, and verifiers hash the artifact with the named algorithm.
+ */
+function messageSignatureBundle(
+  hash: HashAlgorithm,
+  digest: Buffer,
+  signature: Buffer,
+  keyMaterial: Omit<Parameters<typeof toMessageSignatureBundle>[0], 'digest' | 'signature'>,
+): Bundle {
+  const bundle = toMessageSignatureBundle({ digest, signature, ...keyMaterial });
+  if (bundle.content.$case !== 'messageSignature' || !bundle.content.messageSignature.messageDigest) {
+    throw new SigningError('BUNDLE_INVALID', 'the message-signature bundle has no message digest');
+  }
+  bundle.content.messageSignature.messageDigest.algorithm = PROTO_HASH[hash];
+  return bundle;
 }
 
 function assertComplete(bundle: Bundle): void {

@@ -5,6 +5,7 @@
  */
 import { dsse } from '@sigstore/core';
 import { UsageError } from '../errors.js';
+import type { HashAlgorithm } from '../util/digest-signature.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';
@@ -15,6 +16,17 @@ export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 /** The current in-toto Statement type. */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 const STATEMENT_TYPES = new Set([IN_TOTO_STATEMENT_V1, 'https://in-toto.io/Statement/v0.1']);
+
+/**
+ * The hash of DSSE envelope signatures, for every ECDSA curve and RSA size. Unlike a message
+ * signature, an envelope does not say which hash signed it, so verifiers assume one, and
+ * today they assume SHA-256: Rekor v1 checks `dsse` (and `intoto`) entries with SHA-256
+ * before logging them, `@sigstore/verify` and sigstore-python verify envelopes with SHA-256,
+ * and sigstore-go accepts SHA-256 for P-384/P-521 certificates. Pairing P-384 with SHA-384
+ * here, as the algorithm registry does for messages, would make envelopes the log refuses.
+ * docs/sign.md ("Hash algorithms") has the evidence and the consequences.
+ */
+export const ENVELOPE_HASH: HashAlgorithm = 'sha256';
 
 /** One thing an attestation is about: a name and its digests (`{ sha256: '<hex>' }`). */
 export interface InTotoSubject {
@@ -43,7 +55,7 @@ export async function signStatement(statement: InTotoStatement, options: Signing
 /** Signs any DSSE payload; {@link signStatement} is the in-toto front end to it. */
 async function signDsse(payload: Buffer, payloadType: string, options: SigningOptions): Promise<SignResult> {
   const plan = await planSigning(options);
-  const signature = await signMessage(plan.signer, dsse.preAuthEncoding(payloadType, payload));
+  const signature = await signMessage(plan.signer, dsse.preAuthEncoding(payloadType, payload), ENVELOPE_HASH);
   return completeBundle(plan, { kind: 'dsse', payload, payloadType, signature }, options);
 }
 

@@ -9,6 +9,7 @@ export type { InTotoStatement, InTotoSubject } from './dsse.js';
 export { attestSbom, CYCLONEDX_PREDICATE_TYPE, SPDX_PREDICATE_TYPE } from './attest-sbom.js';
 export type { AttestSbomOptions, AttestSbomResult, SbomInput } from './attest-sbom.js';
 export type { ArtifactInput } from '../util/artifact-digest.js';
+export type { HashAlgorithm } from '../util/digest-signature.js';
 export type {
   CustomSigner,
   RekorVersion,

@@ -1,27 +1,36 @@
 /**
  * `signArtifact`: a Sigstore message-signature bundle for a file, bytes, a stream or a digest.
- * The artifact is read once; its digest and its signature are computed in the same pass.
- * A precomputed digest is signed as it is, by any ECDSA or RSA signer.
+ * The artifact is read once; its digests and its signature are computed in the same pass,
+ * with the hash the Sigstore algorithm registry pairs with the key (SHA-384 for P-384,
+ * SHA-512 for P-521, SHA-256 otherwise). A precomputed SHA-256 is signed as it is by any
+ * signer whose hash is SHA-256.
  * @module
  */
 import { SigningError, UsageError, throwIfAborted } from '../errors.js';
 import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from '../util/artifact-digest.js';
+import type { HashAlgorithm } from '../util/digest-signature.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';
+import type { MessageSigner } from './signers/signer.js';
 
 /**
  * Signs `artifact` and returns a Sigstore bundle v0.3 holding a message signature.
  *
  * Keyless by default: an OIDC identity token (from `options.identityToken`,
  * `SIGSTORE_ID_TOKEN`, GitHub Actions, Buildkite or GitLab CI) is exchanged at Fulcio for a
- * short-lived certificate of an ephemeral key, and the signature is logged in Rekor. With
- * `options.key` or `options.signer` it signs with that key instead.
+ * short-lived certificate of an ephemeral P-256 key, and the signature is logged in Rekor.
+ * With `options.key` or `options.signer` it signs with that key instead.
+ *
+ * The signature and the bundle's `messageDigest` use the hash the Sigstore algorithm
+ * registry pairs with the key: SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for
+ * P-521; a Rekor entry names the same hash.
  *
  * A `{ sha256 }` artifact (computed elsewhere, e.g. by a build system) is signed without
- * reading anything: keyless, with an ECDSA or RSA `key`, or through a `signer`. The bundle's
- * `messageDigest` is that digest, so verifiers check it against the artifact's bytes.
- * Ed25519 keys cannot sign message signatures at all (`KEY_INVALID`).
+ * reading anything: keyless, with a P-256 or RSA `key`, or through a `signer` with such a
+ * key. P-384 and P-521 keys sign SHA-384 and SHA-512 digests, so they need the artifact
+ * itself (`KEY_INVALID` otherwise). Ed25519 keys cannot sign message signatures at all
+ * (`KEY_INVALID`).
  *
  * @throws {SealkitError} with a stable code: `IDENTITY_TOKEN_*`, `KEY_*`, `SERVICE_*`,
  *   `ARTIFACT_UNREADABLE`, `SIGNING_CONFIG_INVALID`, `BUNDLE_INVALID`, `OUTPUT_WRITE_FAILED`…
@@ -33,26 +42,41 @@ export async function signArtifact(artifact: ArtifactInput, options: SigningOpti
   // A malformed digest is refused before any identity token is looked for.
   const precomputed = isPrecomputedDigest(artifact) ? parseDigest(artifact.sha256).sha256 : undefined;
   const plan = await planSigning(options);
-  const { signer } = plan;
-  if (signer.algorithm === 'ed25519') {
-    // Verifiers check message signatures over the artifact's SHA-256 (Rekor with Ed25519ph),
-    // which pure Ed25519 cannot produce; DSSE envelopes sign the payload itself and work.
-    throw new SigningError(
-      'KEY_INVALID',
-      'Ed25519 keys cannot make message-signature bundles that Sigstore verifiers accept; sign with an ECDSA or RSA key, or sign an in-toto statement (DSSE) with this key',
-    );
-  }
+  const hash = messageHash(plan.signer);
   if (precomputed) {
+    if (hash !== 'sha256') throw precomputedNeedsSha256(hash);
     throwIfAborted(options.signal);
-    const signature = await signer.signDigest(precomputed);
-    return completeBundle(plan, { kind: 'message', digest: precomputed, signature }, options);
+    const signature = await plan.signer.signDigest(hash, precomputed);
+    return completeBundle(plan, { kind: 'message', hash, digest: precomputed, sha256: precomputed, signature }, options);
   }
-  const session = signer.begin();
-  const digest = await digestArtifact(artifact, {
+  const session = plan.signer.begin(hash);
+  const read = await digestArtifact(artifact, {
+    algorithms: [hash],
     onChunk: (chunk) => session.update(chunk),
     onProgress: (bytes, totalBytes) => options.onProgress?.({ stage: 'hash', bytes, totalBytes }),
     signal: options.signal,
   });
-  const signature = await session.finish(digest.sha256, digest.data);
-  return completeBundle(plan, { kind: 'message', digest: digest.sha256, signature }, options);
+  const digest = read.digests[hash] as Buffer; // asked for in `algorithms`
+  const signature = await session.finish(digest, read.data);
+  return completeBundle(plan, { kind: 'message', hash, digest, sha256: read.sha256, signature }, options);
+}
+
+/** The hash of `signer`'s message signatures, or KEY_INVALID for keys that have none. */
+function messageHash(signer: MessageSigner): HashAlgorithm {
+  if (signer.algorithm !== 'ed25519' && signer.messageHash) return signer.messageHash;
+  // Verifiers check message signatures over the artifact's digest (Rekor with Ed25519ph),
+  // which pure Ed25519 cannot produce; DSSE envelopes sign the payload itself and work.
+  throw new SigningError(
+    'KEY_INVALID',
+    'Ed25519 keys cannot make message-signature bundles that Sigstore verifiers accept; sign with an ECDSA or RSA key, or sign an in-toto statement (DSSE) with this key',
+  );
+}
+
+function precomputedNeedsSha256(hash: HashAlgorithm): SigningError {
+  const [name, curve] = hash === 'sha384' ? ['SHA-384', 'P-384'] : ['SHA-512', 'P-521'];
+  return new SigningError(
+    'KEY_INVALID',
+    `a precomputed { sha256 } cannot be signed with this ${curve} key: the Sigstore algorithm registry pairs ${curve} with ${name}, so its message signatures are made over the artifact's ${name}. Pass the artifact itself (a path, bytes or a stream) so that sealkit hashes it with ${name}, or sign the SHA-256 digest with a P-256 or RSA key`,
+    { details: { hash, curve } },
+  );
 }

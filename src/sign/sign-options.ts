@@ -5,11 +5,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
+import type { HashAlgorithm } from '../util/digest-signature.js';
 import type { SigningConfigInput } from './signing-config.js';
 
 /**
  * A signer sealkit does not hold the key of: a KMS, an HSM, a hardware token.
- * It signs SHA-256 digests, which is what those services do natively.
+ * It signs digests, which is what those services do natively, with the hash sealkit names
+ * in each {@link SignRequest}.
  */
 export interface CustomSigner {
   /** The signer's public key, as SPKI PEM text or a public `KeyObject`. */
@@ -20,17 +22,25 @@ export interface CustomSigner {
    */
   keyHint?: string;
   /**
-   * Returns the signature of one message: ASN.1 DER for ECDSA, PKCS#1 v1.5 for RSA,
-   * the raw 64 bytes for Ed25519. Always with SHA-256 for ECDSA and RSA.
+   * Returns the signature of one message: ASN.1 DER for ECDSA, PKCS#1 v1.5 for RSA, the raw
+   * 64 bytes for Ed25519. ECDSA and RSA signatures are made with `request.algorithm`: sealkit
+   * checks the signature with that hash and refuses one made with another.
    */
   sign(request: SignRequest): Promise<Uint8Array>;
 }
 
 /** What a {@link CustomSigner} is asked to sign. */
 export interface SignRequest {
-  /** SHA-256 of the message. */
+  /** The message hashed with {@link SignRequest.algorithm}: what a KMS or HSM signs. */
   digest: Buffer;
-  algorithm: 'sha256';
+  /**
+   * The hash of `digest`, and so of the signature. For message signatures
+   * (`signArtifact`) it is the hash the Sigstore algorithm registry pairs with the public key:
+   * `sha256` for P-256 and RSA, `sha384` for P-384, `sha512` for P-521. For DSSE envelopes
+   * (`signStatement`, `attestSbom`) it is `sha256` for every key, because that is the hash
+   * Sigstore logs and verifiers check envelope signatures with (see docs/sign.md).
+   */
+  algorithm: HashAlgorithm;
   /**
    * The message itself when it is in memory (Buffer artifacts, DSSE envelopes, the Fulcio
    * challenge); undefined when the artifact was streamed from a file or given as a digest.
@@ -132,7 +142,11 @@ export interface TlogEntrySummary {
 export interface SignResult {
   /** The Sigstore bundle v0.3 (`application/vnd.dev.sigstore.bundle.v0.3+json`), as JSON. */
   bundle: SerializedBundle;
-  /** Hex SHA-256 of what was signed: the artifact, or the DSSE payload. */
+  /**
+   * Hex SHA-256 of what was signed: the artifact, or the DSSE payload. Computed whatever the
+   * key; a P-384 or P-521 message signature is made over the artifact's SHA-384 or SHA-512,
+   * which the bundle's `messageSignature.messageDigest` holds.
+   */
   sha256: string;
   signer: SignerIdentity;
   tlogEntries: TlogEntrySummary[];

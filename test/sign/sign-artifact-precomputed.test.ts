@@ -142,8 +142,7 @@ describe('signArtifact({ sha256 }) keyless', () => {
 describe('signArtifact({ sha256 }) with a key', () => {
   const keys: Record<string, () => { privateKey: KeyObject; key: string | KeyObject }> = {
     'ECDSA P-256 (PKCS#8 PEM)': () => pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'pkcs8'),
-    'ECDSA P-384 (SEC1 PEM)': () => pem(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, 'sec1'),
-    'ECDSA P-521 (KeyObject)': () => object(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey),
+    'ECDSA P-256 (SEC1 PEM)': () => pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'sec1'),
     'RSA 2048 (PKCS#1 PEM)': () => pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs1'),
     'RSA 3072 (KeyObject)': () => object(generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey),
   };
@@ -178,17 +177,20 @@ describe('signArtifact({ sha256 }) with a key', () => {
     expect(Buffer.from(fromDigest.bundle.messageSignature!.signature, 'base64').equals(sign('sha256', artifact, privateKey))).toBe(true);
   });
 
-  it('signs P-384 digests with SHA-256, exactly as it signs P-384 files, and @sigstore/verify agrees', async () => {
-    // @sigstore/verify checks a message signature with the hash the bundle names
-    // (messageDigest.algorithm); sealkit names SHA2_256 for every key, digest or not.
-    const { privateKey, key } = keys['ECDSA P-384 (SEC1 PEM)']!();
-    const fromDigest = await signArtifact({ sha256 }, { key, keyHint: 'p384' });
-    const fromFile = await signArtifact(artifactPath, { key, keyHint: 'p384' });
-    expect(fromDigest.bundle.messageSignature!.messageDigest).toEqual(fromFile.bundle.messageSignature!.messageDigest);
-    expect(fromDigest.bundle.messageSignature!.messageDigest!.algorithm).toBe('SHA2_256');
-    const options = { trustedRoot: EMPTY_TRUSTED_ROOT, artifact, publicKeys: { p384: spki(privateKey) }, tlogThreshold: 0, timestampThreshold: 0 };
-    verifyBundle(fromDigest.bundle, options);
-    verifyBundle(fromFile.bundle, options);
+  it('refuses P-384 and P-521 keys, whose registry hash is not SHA-256, saying what to do instead', async () => {
+    for (const [curve, hash] of [['P-384', 'SHA-384'], ['P-521', 'SHA-512']] as const) {
+      const { key } = object(generateKeyPairSync('ec', { namedCurve: curve }).privateKey);
+      const calls = stack.rekor.requests.length;
+      await expect(signArtifact({ sha256 }, { key, rekorUrl: stack.rekor.url })).rejects.toMatchObject({
+        code: 'KEY_INVALID',
+        message: expect.stringMatching(new RegExp(`${curve}.*${hash}.*Pass the artifact itself.*P-256 or RSA key`)),
+      });
+      expect(stack.rekor.requests.length).toBe(calls); // refused before anything was logged
+      // the same key signs the artifact itself, over its registry hash
+      const signed = await signArtifact(artifact, { key, keyHint: 'k' });
+      expect(signed.bundle.messageSignature?.messageDigest?.algorithm).toBe(hash.replace('SHA-', 'SHA2_'));
+      verifyBundle(signed.bundle, { trustedRoot: EMPTY_TRUSTED_ROOT, artifact, publicKeys: { k: spki(key) }, tlogThreshold: 0, timestampThreshold: 0 });
+    }
   });
 
   it('logs in Rekor when asked, and the logged entry verifies', async () => {

@@ -160,8 +160,14 @@ describe('signArtifact keyless', () => {
       expect(entry?.kindVersion).toEqual({ kind: 'hashedrekord', version: '0.0.2' });
       expect(() => parseV03Bundle(signed.bundle)).not.toThrow();
       const request = rekorBodies('/api/v2/log/entries').at(-1) as {
-        hashedRekordRequestV002: { digest: string; signature: { content: string; verifier: { x509Certificate: { rawBytes: string } } } };
+        hashedRekordRequestV002: {
+          digest: string;
+          signature: { content: string; verifier: { keyDetails: string; x509Certificate: { rawBytes: string } } };
+        };
       };
+      // Rekor v2 names no hash: the key details say it, and they must match the digest.
+      expect(request.hashedRekordRequestV002.signature.verifier.keyDetails).toBe('PKIX_ECDSA_P256_SHA_256');
+      expect(signed.bundle.messageSignature?.messageDigest?.algorithm).toBe('SHA2_256');
       expect(Buffer.from(request.hashedRekordRequestV002.digest, 'base64').toString('hex')).toBe(signed.sha256);
       expect(request.hashedRekordRequestV002.signature.content).toBe(signed.bundle.messageSignature!.signature);
       expect(request.hashedRekordRequestV002.signature.verifier.x509Certificate.rawBytes).toBe(
@@ -177,20 +183,43 @@ describe('signArtifact keyless', () => {
 });
 
 describe('signArtifact with a key', () => {
-  const keys: Record<string, () => { privateKey: KeyObject; pem: string }> = {
-    'ECDSA P-256 (PKCS#8)': () => pemKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'pkcs8'),
-    'ECDSA P-384 (SEC1)': () => pemKey(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, 'sec1'),
-    'RSA 2048 (PKCS#1)': () => pemKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs1'),
+  // Each key with the hash the Sigstore algorithm registry pairs with it, and the bundle's name of it.
+  const keys: Record<string, { make: () => { privateKey: KeyObject; pem: string }; hash: 'sha256' | 'sha384' | 'sha512'; proto: string }> = {
+    'ECDSA P-256 (PKCS#8)': {
+      make: () => pemKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'pkcs8'),
+      hash: 'sha256',
+      proto: 'SHA2_256',
+    },
+    'ECDSA P-384 (SEC1)': {
+      make: () => pemKey(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, 'sec1'),
+      hash: 'sha384',
+      proto: 'SHA2_384',
+    },
+    'ECDSA P-521 (PKCS#8)': {
+      make: () => pemKey(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey, 'pkcs8'),
+      hash: 'sha512',
+      proto: 'SHA2_512',
+    },
+    'RSA 2048 (PKCS#1)': {
+      make: () => pemKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'pkcs1'),
+      hash: 'sha256',
+      proto: 'SHA2_256',
+    },
   };
 
-  for (const [name, make] of Object.entries(keys)) {
-    it(`signs offline with ${name}; verifies with its public key only`, async () => {
+  for (const [name, { make, hash, proto }] of Object.entries(keys)) {
+    it(`signs offline with ${name} over the artifact's ${hash}; verifies with its public key only`, async () => {
       const { privateKey, pem } = make();
       const before = stack.rekor.requests.length + stack.fulcio.requests.length + stack.tsa.requests.length;
       const signed = await signArtifact(artifactPath, { key: pem, env: {} });
       expect(stack.rekor.requests.length + stack.fulcio.requests.length + stack.tsa.requests.length).toBe(before);
       expect(signed.bundle.verificationMaterial.tlogEntries ?? []).toEqual([]); // proto3 JSON omits empty lists
       expect(() => parseV03Bundle(signed.bundle)).not.toThrow();
+      expect(signed.bundle.messageSignature?.messageDigest).toEqual({
+        algorithm: proto,
+        digest: createHash(hash).update(artifact).digest('base64'),
+      });
+      expect(signed.sha256).toBe(createHash('sha256').update(artifact).digest('hex'));
 
       const publicKey = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
       expect(signed.signer).toEqual({ kind: 'key', keyHint: expect.stringMatching(/^[0-9a-f]{64}$/), publicKey });
@@ -198,7 +227,7 @@ describe('signArtifact with a key', () => {
       expect(signed.bundle.verificationMaterial.publicKey?.hint).toBe(hint);
       const offline = { trustedRoot: EMPTY_TRUSTED_ROOT, artifact, tlogThreshold: 0, timestampThreshold: 0 };
       verifyBundle(signed.bundle, { ...offline, publicKeys: { [hint]: publicKey } });
-      expect(opensslVerifies(publicKey, signed.bundle.messageSignature!.signature, artifactPath)).toBe(true);
+      expect(opensslVerifies(publicKey, signed.bundle.messageSignature!.signature, artifactPath, hash)).toBe(true);
 
       const other = createPublicKey(make().privateKey).export({ format: 'pem', type: 'spki' }).toString();
       expect(() => verifyBundle(signed.bundle, { ...offline, publicKeys: { [hint]: other } })).toThrow();
@@ -222,7 +251,7 @@ describe('signArtifact with a key', () => {
   });
 
   it('logs in Rekor when a Rekor URL is given, and the entry verifies', async () => {
-    const { privateKey, pem } = keys['ECDSA P-256 (PKCS#8)']!();
+    const { privateKey, pem } = keys['ECDSA P-256 (PKCS#8)']!.make();
     const signed = await signArtifact(artifact, { key: pem, rekorUrl: stack.rekor.url, keyHint: 'k1' });
     expect(signed.tlogEntries).toHaveLength(1);
     const publicKey = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
@@ -232,7 +261,7 @@ describe('signArtifact with a key', () => {
   });
 
   it('timestamps without logging when only a TSA is given', async () => {
-    const { privateKey, pem } = keys['ECDSA P-256 (PKCS#8)']!();
+    const { privateKey, pem } = keys['ECDSA P-256 (PKCS#8)']!.make();
     const signed = await signArtifact(artifact, { key: pem, tsaUrl: stack.tsa.url, keyHint: 'k2' });
     expect(signed.tlogEntries).toEqual([]);
     const publicKey = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();

@@ -1,13 +1,13 @@
 /**
  * Signs through a caller's callback (a KMS, an HSM, a hardware token). The callback gets the
- * SHA-256 digest, as those services expect, and the message when it is in memory; sealkit
- * checks the returned signature against the declared public key: over the message when it
- * has it, over the digest otherwise (ECDSA and RSA).
+ * digest to sign and its hash, as those services expect, and the message when it is in
+ * memory; sealkit checks the returned signature against the declared public key: over the
+ * message when it has it, over the digest otherwise (ECDSA and RSA).
  * @module
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { SealkitError, SigningError } from '../../errors.js';
-import { verifyDigestSignature } from '../../util/digest-signature.js';
+import { registryHash, verifyDigestSignature, type HashAlgorithm } from '../../util/digest-signature.js';
 import type { CustomSigner } from '../sign-options.js';
 import { signatureAlgorithm } from './private-key.js';
 import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
@@ -15,6 +15,7 @@ import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorit
 /** A {@link MessageSigner} over a {@link CustomSigner}. */
 export class CallbackSigner implements MessageSigner {
   readonly algorithm: SignatureAlgorithm;
+  readonly messageHash: HashAlgorithm | undefined;
   readonly publicKeyPem: string;
   readonly keyHint: string;
   private readonly publicKey: KeyObject;
@@ -25,26 +26,27 @@ export class CallbackSigner implements MessageSigner {
     }
     this.publicKey = readPublicKey(custom.publicKey);
     this.algorithm = signatureAlgorithm(this.publicKey);
+    this.messageHash = registryHash(this.publicKey);
     this.publicKeyPem = publicKeyPem(this.publicKey);
     this.keyHint = custom.keyHint ?? defaultKeyHint(this.publicKey);
   }
 
-  begin(): SignatureSession {
+  begin(hash: HashAlgorithm): SignatureSession {
     return {
       update: () => {},
-      finish: (digest, message) => this.sign(digest, message),
+      finish: (digest, message) => this.sign(hash, digest, message),
     };
   }
 
   /** Hands the digest to the callback: what KMSs and HSMs sign natively. */
-  signDigest(digest: Buffer): Promise<Buffer> {
-    return this.sign(digest, undefined);
+  signDigest(hash: HashAlgorithm, digest: Buffer): Promise<Buffer> {
+    return this.sign(hash, digest, undefined);
   }
 
-  private async sign(digest: Buffer, message: Buffer | undefined): Promise<Buffer> {
+  private async sign(hash: HashAlgorithm, digest: Buffer, message: Buffer | undefined): Promise<Buffer> {
     let result: Uint8Array;
     try {
-      result = await this.custom.sign({ digest, algorithm: 'sha256', message });
+      result = await this.custom.sign({ digest, algorithm: hash, message });
     } catch (error) {
       if (error instanceof SealkitError) throw error;
       throw new SigningError('SIGNER_FAILED', `the signer callback failed: ${(error as Error)?.message ?? String(error)}`, {
@@ -55,24 +57,31 @@ export class CallbackSigner implements MessageSigner {
       throw new SigningError('SIGNER_FAILED', 'the signer callback returned no signature bytes');
     }
     const signature = Buffer.from(result);
-    // A wrong signature caught here is one no verifier, and no log, ever sees.
-    if (!this.verifies(digest, message, signature)) {
-      throw new SigningError('SIGNER_FAILED', 'the signer callback returned a signature its public key does not verify');
+    // A wrong signature caught here is one no verifier, and no log, ever sees; so is one
+    // made with another hash than the one asked for.
+    if (!this.verifies(hash, digest, message, signature)) {
+      throw new SigningError(
+        'SIGNER_FAILED',
+        this.algorithm === 'ed25519'
+          ? 'the signer callback returned a signature its public key does not verify'
+          : `the signer callback returned a signature its public key does not verify with ${hash.toUpperCase()} (was it made with another hash?)`,
+        { details: { algorithm: hash } },
+      );
     }
     return signature;
   }
 
-  private verifies(digest: Buffer, message: Buffer | undefined, signature: Buffer): boolean {
-    if (message) return verifiesMessage(this.algorithm, message, this.publicKey, signature);
+  private verifies(hash: HashAlgorithm, digest: Buffer, message: Buffer | undefined, signature: Buffer): boolean {
+    if (message) return verifiesMessage(this.algorithm === 'ed25519' ? null : hash, message, this.publicKey, signature);
     // Ed25519 covers the whole message: without it there is nothing to check here.
     if (this.algorithm === 'ed25519') return true;
-    return verifyDigestSignature(this.publicKey, 'sha256', digest, signature);
+    return verifyDigestSignature(this.publicKey, hash, digest, signature);
   }
 }
 
-function verifiesMessage(algorithm: SignatureAlgorithm, message: Buffer, key: KeyObject, signature: Buffer): boolean {
+function verifiesMessage(hash: HashAlgorithm | null, message: Buffer, key: KeyObject, signature: Buffer): boolean {
   try {
-    return verify(algorithm === 'ed25519' ? null : 'sha256', message, key, signature);
+    return verify(hash, message, key, signature);
   } catch {
     return false; // a malformed signature is a wrong one
   }

@@ -20,9 +20,11 @@ export async function requestSigningCertificate(
   http: HttpPolicy,
 ): Promise<string> {
   // FulcioSigner signs the challenge and then the data it is given with this key holder.
+  // Fulcio checks the proof of possession with the hash the registry pairs with the key.
+  const hash = signer.messageHash ?? 'sha256';
   const keyHolder: SigstoreSigner = {
     sign: async (data) => ({
-      signature: await signMessage(signer, data),
+      signature: await signMessage(signer, data, hash),
       key: { $case: 'publicKey', publicKey: signer.publicKeyPem },
     }),
   };

@@ -1,19 +1,20 @@
 /**
  * Signs with a private key held in this process: a user's key, or the ephemeral key of
- * keyless signing. ECDSA and RSA stream the message through OpenSSL; Ed25519 signs the
- * whole message at once, as the algorithm requires. A bare digest is signed by
- * {@link signDigestWithKey}, since OpenSSL signs only what it hashed itself.
+ * keyless signing. ECDSA and RSA stream the message through OpenSSL with the hash asked for;
+ * Ed25519 signs the whole message at once, as the algorithm requires. A bare digest is signed
+ * by {@link signDigestWithKey}, since OpenSSL signs only what it hashed itself.
  * @module
  */
 import { createSign, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { SigningError } from '../../errors.js';
-import { signDigestWithKey } from '../../util/digest-signature.js';
+import { registryHash, signDigestWithKey, type HashAlgorithm } from '../../util/digest-signature.js';
 import { defaultKeyHint, publicKeyPem, type MessageSigner, type SignatureAlgorithm, type SignatureSession } from './signer.js';
 
 /** A {@link MessageSigner} over a Node `KeyObject`. */
 export class KeySigner implements MessageSigner {
   readonly publicKeyPem: string;
   readonly keyHint: string;
+  readonly messageHash: HashAlgorithm | undefined;
 
   constructor(
     private readonly privateKey: KeyObject,
@@ -22,6 +23,7 @@ export class KeySigner implements MessageSigner {
   ) {
     this.publicKeyPem = publicKeyPem(privateKey);
     this.keyHint = keyHint ?? defaultKeyHint(privateKey);
+    this.messageHash = registryHash(privateKey);
   }
 
   /** A fresh P-256 key that lives only in memory, as keyless signing uses. */
@@ -30,19 +32,18 @@ export class KeySigner implements MessageSigner {
     return new KeySigner(privateKey, 'ecdsa');
   }
 
-  begin(): SignatureSession {
+  begin(hash: HashAlgorithm): SignatureSession {
     if (this.algorithm === 'ed25519') return this.wholeMessageSession();
-    // SHA-256 for every curve and RSA size: the digest Sigstore bundles record and verifiers use.
-    const signature = createSign('sha256');
+    const signature = createSign(hash);
     return {
       update: (chunk) => signature.update(chunk),
       finish: async () => signature.sign(this.privateKey),
     };
   }
 
-  /** Signs a SHA-256 digest computed elsewhere; async so that a refusal is a rejection. */
-  async signDigest(digest: Buffer): Promise<Buffer> {
-    return signDigestWithKey(this.privateKey, 'sha256', digest);
+  /** Signs a digest computed elsewhere; async so that a refusal is a rejection. */
+  async signDigest(hash: HashAlgorithm, digest: Buffer): Promise<Buffer> {
+    return signDigestWithKey(this.privateKey, hash, digest);
   }
 
   private wholeMessageSession(): SignatureSession {

@@ -6,7 +6,8 @@
  * - {@link mintIdentityToken}: signed test OIDC tokens with any claims;
  * - {@link verifyBundle} / {@link parseV03Bundle}: the `@sigstore/verify` and
  *   `@sigstore/bundle` oracles;
- * - {@link opensslVerifies}: the `openssl dgst` oracle for ECDSA and RSA signatures;
+ * - {@link opensslVerifies}, {@link opensslVerifiesDigest}: the `openssl` oracles for ECDSA,
+ *   RSA and Ed25519 signatures over files and digests;
  * - {@link startFailingServer}, {@link startHangingServer}, {@link unusedUrl}: broken services.
  *
  * Every server has a `close()`; call it in `afterAll`.
@@ -16,6 +17,7 @@ export * from './faulty-servers.js';
 export * from './handler-server.js';
 export * from './identity-token.js';
 export * from './openssl.js';
+export * from './rekor-checks.js';
 export * from './rekor-dsse.js';
 export * from './sigstore-stack.js';
 export * from './trusted-root.js';

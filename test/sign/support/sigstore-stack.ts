@@ -10,7 +10,9 @@
  *   which verifiers reject, so every service shares one clock set to a whole second (not
  *   earlier than the mock's own root certificates, which start at the real time);
  * - its Rekor logs a proposed `dsse` entry verbatim where Rekor stores a canonical body, so
- *   the v1 route canonicalizes first (see {@link canonicalizingDsse}).
+ *   the v1 route canonicalizes first (see {@link canonicalizingDsse});
+ * - its Rekor logs any entry, where Rekor v1 first checks hashes and signatures, so the v1
+ *   route makes Rekor's checks first (see {@link checkingRekorV1}).
  *
  * Only the handler modules are imported, never `@sigstore/mock`'s index: that one loads nock,
  * which patches Node's HTTP stack.
@@ -21,6 +23,7 @@ import { fulcioHandler, initializeCA, initializeCTLog } from '@sigstore/mock/dis
 import { initializeTLog, rekorHandler, rekorV2Handler } from '@sigstore/mock/dist/rekor/index.js';
 import { initializeTSA, tsaHandler } from '@sigstore/mock/dist/timestamp/index.js';
 import { startHandlerServer, type HandlerServer } from './handler-server.js';
+import { checkingRekorV1 } from './rekor-checks.js';
 import { canonicalizingDsse } from './rekor-dsse.js';
 import { buildTrustedRoot } from './trusted-root.js';
 
@@ -57,7 +60,7 @@ export async function startSigstoreStack(): Promise<SigstoreStack> {
   clock.setTime(Math.ceil(Date.now() / 1000) * 1000);
 
   fulcio.use([fulcioHandler(ca)]);
-  rekor.use([canonicalizingDsse(rekorHandler(tlog)), rekorV2Handler(tlog)]);
+  rekor.use([checkingRekorV1(canonicalizingDsse(rekorHandler(tlog))), rekorV2Handler(tlog)]);
   tsa.use([tsaHandler(authority)]);
 
   const trustedRoot = buildTrustedRoot({
