@@ -10,14 +10,14 @@ import type { DigestAlgorithm } from '../util/artifact-digest.js';
 import type { AttestationsInput } from './attestations/load-attestations.js';
 import { loadAttestations } from './attestations/load-attestations.js';
 import { digestForVerification, type VerifyArtifactInput } from './artifact-input.js';
-import { allPassed, check, type VerificationCheck } from './checks.js';
+import { allPassed, check, type CheckId, type VerificationCheck } from './checks.js';
 import {
   evaluateAttestation,
   neededAlgorithms,
   prepareAttestation,
   type AttestationEvaluation,
 } from './evaluate-attestation.js';
-import { normalizePolicy } from './policy/verification-policy.js';
+import { normalizePolicy, type NormalizedPolicy } from './policy/verification-policy.js';
 import { BuilderTable } from './provenance/builders.js';
 import { resolveTrust } from './trust/resolve-trust.js';
 import type { VerificationResult, VerifyBundleOptions } from './verify-types.js';
@@ -46,6 +46,7 @@ export async function verifyAttestations(
   const global: VerificationCheck[] = [matchCheck(matched.length, evaluations.length, digests.label)];
   if (documents.some((d) => d.npmPredicateType !== undefined)) global.push(npmPublishCheck(evaluations));
   const perAttestation = considered.flatMap((e) => e.checks);
+  global.push(...unprovenPolicy(policy, matched));
   const authentic = allPassed(global, 'integrity') && considered.every((e) => e.authentic);
   const level = authentic ? (Math.max(0, ...matched.map((e) => e.level)) as 0 | 1 | 2 | 3) : 0;
   if (policy.minLevel > 0) {
@@ -82,6 +83,29 @@ function matchCheck(matched: number, total: number, label: string): Verification
     return check('attestations.match', false, `none of the ${total} attestations is about the artifact ${label}`);
   }
   return check('attestations.match', true, `${matched} of ${total} ${total === 1 ? 'attestation is' : 'attestations are'} about the artifact ${label}`);
+}
+
+/**
+ * A policy field is met only when an authentic attestation about the artifact was checked
+ * against it. One that no such attestation speaks to — only the npm registry's publish
+ * attestation verified, or only a key-signed bundle where a certificate identity is required,
+ * or no provenance where builders are required — is not met: a verifier must not pass a
+ * requirement it never checked.
+ */
+function unprovenPolicy(policy: NormalizedPolicy, matched: readonly AttestationEvaluation[]): VerificationCheck[] {
+  const checked = new Set(matched.filter((e) => e.authentic && !e.npmPublish).flatMap((e) => e.checks.map((c) => c.id)));
+  const required: Array<[CheckId, string | undefined]> = [
+    ['identity.subject', policy.identity ?? (policy.identityPattern ? `an identity matching ${policy.identityPattern.source}` : undefined)],
+    ['identity.issuer', policy.issuer && !policy.issuer.inferred ? policy.issuer.value : undefined],
+    ['source.repository', policy.sourceRepository],
+    ['source.ref', policy.sourceRef],
+    ['builder.id', policy.builderIds.length > 0 ? `a builder among ${policy.builderIds.join(', ')} or the default table` : undefined],
+  ];
+  return required
+    .filter(([id, wanted]) => wanted !== undefined && !checked.has(id))
+    .map(([id, wanted]) =>
+      check(id, false, `the policy requires ${wanted}, but no attestation about the artifact was checked for it: none that verified can state it`),
+    );
 }
 
 /** npm packages carry the registry's publish attestation; `npm audit signatures` requires it to verify. */

@@ -1,0 +1,82 @@
+/**
+ * The engine under verifyBundle and verifySlsaLevel: how the per-attestation checks become one
+ * verdict. Every policy field the caller gives must be checked against at least one authentic
+ * attestation about the artifact; an attestation that cannot speak to a field (the npm
+ * registry's publish attestation, a key-signed bundle for an identity) does not satisfy it.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { verifyBundle, verifySlsaLevel } from '../../src/verify/index.js';
+import { NPM_CORPUS, failedChecks, failedIds, GITHUB_ISSUER } from './support/corpus.js';
+import { dsseBundle, messageBundle, newKey, sha256, statement } from './support/crafted-bundles.js';
+
+const PACKAGE = `${NPM_CORPUS}gundam-visor-cli-v1-tag.tgz`;
+const response = () => JSON.parse(readFileSync(`${PACKAGE}.json`, 'utf8')) as { attestations: Array<{ predicateType: string; bundle: unknown }> };
+const publishOnly = () => ({ attestations: response().attestations.filter((a) => a.predicateType.includes('npm/attestation')) });
+
+describe('policy coverage: a policy field no attestation speaks to fails', () => {
+  it('the npm publish attestation alone does not prove a source repository', async () => {
+    const result = await verifyBundle(PACKAGE, publishOnly(), { sourceRepository: 'github.com/victim/repo' });
+    expect(result.verified).toBe(false);
+    expect(failedChecks(result, 'source.repository')).toHaveLength(1);
+    expect(failedChecks(result, 'source.repository')[0]!.detail).toContain('no attestation about the artifact');
+    // Its integrity is not in question: only the policy fails.
+    expect(failedIds(result)).toEqual(['source.repository']);
+  });
+
+  it('the npm publish attestation alone does not prove a certificate identity, issuer or ref', async () => {
+    const bundle = publishOnly().attestations[0]!.bundle as Record<string, unknown>;
+    const result = await verifyBundle(PACKAGE, bundle, {
+      certificateIdentity: 'https://github.com/victim/repo/.github/workflows/release.yml@refs/tags/v1.0.1',
+      certificateIssuer: GITHUB_ISSUER,
+      sourceRef: 'refs/tags/v1.0.1',
+    });
+    expect(result.verified).toBe(false);
+    expect(failedIds(result).sort()).toEqual(['identity.issuer', 'identity.subject', 'source.ref']);
+  });
+
+  it('the same npm response with its provenance still verifies for the right repository', async () => {
+    const result = await verifyBundle(PACKAGE, response(), { sourceRepository: 'github.com/ramonpetgrave64/gundam-visor' });
+    expect(failedIds(result)).toEqual(['builder.trusted', 'builder.bound']);
+    expect(result.verified).toBe(true);
+  });
+
+  it('a bundle signed by a trusted key does not prove a certificate identity', async () => {
+    const key = newKey();
+    const artifact = Buffer.from('payload');
+    const result = await verifyBundle(artifact, messageBundle(artifact, key), {
+      publicKeys: [key.pem],
+      certificateIdentity: 'https://github.com/acme/widget/.github/workflows/release.yml@refs/heads/main',
+    });
+    expect(result.verified).toBe(false);
+    expect(failedIds(result)).toEqual(['identity.subject']);
+    // Without an identity in the policy, the trusted key is enough.
+    expect((await verifyBundle(artifact, messageBundle(artifact, key), { publicKeys: [key.pem] })).verified).toBe(true);
+  });
+
+  it('builderIds with an attestation that is not provenance: builder.id fails', async () => {
+    const key = newKey();
+    const artifact = Buffer.from('payload');
+    const sbom = dsseBundle(statement([{ name: 'a', digest: { sha256: sha256(artifact) } }], 'https://cyclonedx.org/bom', {}), key);
+    const result = await verifyBundle(artifact, sbom, { publicKeys: [key.pem], builderIds: ['https://github.com/acme/builder/.github/workflows/b.yml'] });
+    expect(result.verified).toBe(false);
+    expect(failedIds(result)).toEqual(['builder.id']);
+  });
+
+  it('an inferred issuer is not required of a key-signed provenance', async () => {
+    const key = newKey();
+    const artifact = Buffer.from('payload');
+    const provenance = statement([{ digest: { sha256: sha256(artifact) } }], 'https://slsa.dev/provenance/v1', {
+      buildDefinition: {
+        buildType: 'https://example.com/build/v1',
+        externalParameters: {},
+        resolvedDependencies: [{ uri: 'git+https://github.com/acme/widget@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } }],
+      },
+      runDetails: { builder: { id: 'https://example.com/builder' } },
+    });
+    const result = await verifySlsaLevel(artifact, { attestations: dsseBundle(provenance, key), publicKeys: [key.pem], sourceRepository: 'github.com/acme/widget' });
+    expect(result.level).toBe(1);
+    expect(result.verified).toBe(true);
+    expect(failedIds(result).filter((id) => !id.startsWith('builder.') && !['provenance.signed', 'platform.hosted', 'provenance.certificate'].includes(id))).toEqual([]);
+  });
+});
