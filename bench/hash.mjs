@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIGEST_MODULE = join(ROOT, 'dist', 'sign', 'artifact-digest.js');
+const DIGEST_MODULE = join(ROOT, 'dist', 'util', 'artifact-digest.js');
 const SIGN_MODULE = join(ROOT, 'dist', 'sign', 'index.js');
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.SEALKIT_BENCH_HASH_MIB ?? 2048);
