@@ -5,6 +5,7 @@
  * @module
  */
 import { check, type VerificationCheck } from '../checks.js';
+import { builderChecks } from '../levels/builder-trust.js';
 import type { BuilderTable } from '../provenance/builders.js';
 import type { ProvenanceSummary } from '../provenance/parse-provenance.js';
 import { normalizeRepository } from '../provenance/source-uri.js';
@@ -37,11 +38,15 @@ export function policyChecks(
     checks.push(sourceCheck('source.ref', 'ref', policy.sourceRef, claims, (v) => v, source, certificate !== undefined));
   }
   if (policy.builderIds.length > 0 && provenance !== undefined) {
+    // builder.id is only a claim: it counts once the trusted builder it names signed (L3's checks).
     const found = builders.find(provenance.builderId, ['builder', 'delegated']);
+    const unproven = builderChecks(signer, provenance, builders, source).find((c) => !c.passed);
     checks.push(
-      found.builder
-        ? check('builder.id', true, `the builder ${provenance.builderId} is trusted`, source)
-        : check('builder.id', false, `the provenance names the builder ${provenance.builderId}: ${found.problem}`, source),
+      !found.builder
+        ? check('builder.id', false, `the provenance names the builder ${provenance.builderId}: ${found.problem}`, source)
+        : unproven
+          ? check('builder.id', false, `the provenance names the trusted builder ${provenance.builderId}, but that builder did not sign it: ${unproven.detail}`, source)
+          : check('builder.id', true, `the builder ${provenance.builderId} is trusted and signed the provenance`, source),
     );
   }
   return checks;

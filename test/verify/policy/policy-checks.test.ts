@@ -1,0 +1,106 @@
+/**
+ * The caller's policy applied to one verified attestation. The checks read what the
+ * certificate proves, and what the provenance claims only where the signature makes the claim
+ * the signer's own.
+ */
+import { describe, expect, it } from 'vitest';
+import { verifySlsaLevel } from '../../../src/verify/index.js';
+import { policyChecks } from '../../../src/verify/policy/policy-checks.js';
+import { normalizePolicy } from '../../../src/verify/policy/verification-policy.js';
+import { BuilderTable } from '../../../src/verify/provenance/builders.js';
+import type { ProvenanceSummary } from '../../../src/verify/provenance/parse-provenance.js';
+import type { VerifiedSigner } from '../../../src/verify/verify-signature.js';
+import { GITHUB_ISSUER, caseArtifact, caseBundlePath, checkOf, failedIds, provenanceCase } from '../support/corpus.js';
+import { dsseBundle, newKey, sha256, statement } from '../support/crafted-bundles.js';
+
+const GENERIC = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml';
+const WORKFLOW = 'https://github.com/acme/widget/.github/workflows/release.yml@refs/heads/main';
+
+function certificateSigner(overrides: Record<string, unknown> = {}): VerifiedSigner {
+  return {
+    kind: 'certificate',
+    identity: {
+      subject: WORKFLOW,
+      issuer: GITHUB_ISSUER,
+      buildSignerUri: WORKFLOW,
+      runnerEnvironment: 'github-hosted',
+      sourceRepositoryUri: 'https://github.com/acme/widget',
+      sourceRepositoryRef: 'refs/heads/main',
+      sourceRepositoryDigest: 'a'.repeat(40),
+      buildConfigUri: WORKFLOW,
+      legacyExtensionsOnly: false,
+      notBefore: '2025-01-01T00:00:00.000Z',
+      notAfter: '2025-01-01T00:10:00.000Z',
+      ...overrides,
+    },
+  };
+}
+
+function provenance(overrides: Partial<ProvenanceSummary> = {}): ProvenanceSummary {
+  return {
+    predicateType: 'https://slsa.dev/provenance/v1',
+    builderId: WORKFLOW,
+    buildType: 'https://example.com/build/v1',
+    source: { repository: 'https://github.com/acme/widget', ref: 'refs/heads/main', commit: 'a'.repeat(40) },
+    buildConfig: WORKFLOW,
+    ...overrides,
+  };
+}
+
+function run(policy: Parameters<typeof normalizePolicy>[0], signer: VerifiedSigner, summary: ProvenanceSummary | undefined) {
+  const normalized = normalizePolicy(policy, 0);
+  return policyChecks(normalized, signer, summary, new BuilderTable(normalized.builderIds), 'test');
+}
+
+const byId = (checks: ReturnType<typeof run>) => Object.fromEntries(checks.map((c) => [c.id, c.passed]));
+
+describe('builder.id: the builder the policy requires must have signed, not merely be named', () => {
+  it('a provenance naming a trusted builder, signed by another workflow, fails builder.id', () => {
+    const checks = run({ sourceRepository: 'github.com/acme/widget', builderIds: [GENERIC] }, certificateSigner(), provenance({ builderId: `${GENERIC}@refs/tags/v2.1.0` }));
+    expect(byId(checks)['builder.id']).toBe(false);
+    expect(checks.find((c) => c.id === 'builder.id')!.detail).toContain(`that builder did not sign it: signed by ${WORKFLOW}`);
+  });
+
+  it('the same claim signed by that builder at a release tag passes', () => {
+    const signer = certificateSigner({ subject: `${GENERIC}@refs/tags/v2.1.0`, buildSignerUri: `${GENERIC}@refs/tags/v2.1.0` });
+    const checks = run({ sourceRepository: 'github.com/acme/widget', builderIds: [GENERIC] }, signer, provenance({ builderId: `${GENERIC}@refs/tags/v2.1.0` }));
+    expect(byId(checks)['builder.id']).toBe(true);
+  });
+
+  it("a caller's builder in builderIds that signed its own provenance passes; another ref of it does not", () => {
+    const own = 'https://github.com/acme/build-tools/.github/workflows/build.yml';
+    const signer = certificateSigner({ subject: `${own}@refs/tags/v1`, buildSignerUri: `${own}@refs/tags/v1` });
+    expect(byId(run({ sourceRepository: 'github.com/acme/widget', builderIds: [own] }, signer, provenance({ builderId: `${own}@refs/tags/v1` })))['builder.id']).toBe(true);
+    expect(byId(run({ sourceRepository: 'github.com/acme/widget', builderIds: [`${own}@refs/tags/v2`] }, signer, provenance({ builderId: `${own}@refs/tags/v1` })))['builder.id']).toBe(false);
+  });
+
+  it('a key-signed provenance cannot prove its builder', () => {
+    const checks = run({ builderIds: [GENERIC] }, { kind: 'key', keyId: 'k' }, provenance({ builderId: `${GENERIC}@refs/tags/v2.1.0` }));
+    expect(byId(checks)['builder.id']).toBe(false);
+  });
+
+  it('real bundle: a workflow outside the builder re-signed a statement naming publish-to-bcr; builderIds naming that builder fail', async () => {
+    const c = provenanceCase('gh-attest-bcr-forged-signer');
+    const result = await verifySlsaLevel(caseArtifact(c), {
+      attestations: caseBundlePath(c),
+      certificateIdentity: c.certificate.san,
+      certificateIssuer: GITHUB_ISSUER,
+      builderIds: ['https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml'],
+    });
+    expect(result.verified).toBe(false);
+    expect(checkOf(result, 'builder.id').passed).toBe(false);
+    expect(failedIds(result)).toContain('builder.bound');
+  });
+
+  it('real bundle: a key-signed provenance claiming slsa-github-generator with builderIds fails builder.id', async () => {
+    const key = newKey();
+    const artifact = Buffer.from('x');
+    const claim = statement([{ digest: { sha256: sha256(artifact) } }], 'https://slsa.dev/provenance/v1', {
+      buildDefinition: { buildType: 'https://example.com/b', externalParameters: {} },
+      runDetails: { builder: { id: `${GENERIC}@refs/tags/v2.1.0` } },
+    });
+    const result = await verifySlsaLevel(artifact, { attestations: dsseBundle(claim, key), publicKeys: [key.pem], builderIds: [GENERIC] });
+    expect(result.verified).toBe(false);
+    expect(checkOf(result, 'builder.id').passed).toBe(false);
+  });
+});
