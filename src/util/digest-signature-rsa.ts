@@ -32,8 +32,8 @@ export function signDigestRsa(privateKey: KeyObject, hash: HashAlgorithm, digest
 export function verifyDigestRsa(publicKey: KeyObject, hash: HashAlgorithm, digest: Buffer, signature: Buffer): boolean {
   try {
     const recovered = publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
-    // Comparing the whole DigestInfo, not just its tail, refuses a signature made with another
-    // hash whose digest happens to end the same way.
+    // Comparing the whole DigestInfo, not only the digest at its end, refuses a signature made
+    // with another hash than the one the caller expects.
     return recovered.equals(digestInfo(hash, digest));
   } catch {
     return false; // a malformed signature is a wrong one

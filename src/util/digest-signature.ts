@@ -65,7 +65,7 @@ export function verifyDigestSignature(publicKey: KeyObject, hash: HashAlgorithm,
  *   another curve, a public key); `SIGNER_FAILED` when the signing operation fails.
  */
 export function signDigestWithKey(privateKey: KeyObject, hash: HashAlgorithm, digest: Buffer): Buffer {
-  if (!(hash in DIGEST_BYTES)) {
+  if (!Object.hasOwn(DIGEST_BYTES, hash)) {
     throw new UsageError('INVALID_ARGUMENT', `unsupported hash ${String(hash)}: use sha256, sha384 or sha512`);
   }
   if (!isDigest(hash, digest)) {

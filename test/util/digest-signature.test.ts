@@ -133,9 +133,11 @@ describe('signDigestWithKey against the openssl oracle', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('digest is') }),
       );
     }
-    expect(() => signDigestWithKey(keys['ECDSA P-256'], 'md5' as HashAlgorithm, Buffer.alloc(16))).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+    for (const notAHash of ['md5', 'constructor', 'toString']) {
+      expect(() => signDigestWithKey(keys['ECDSA P-256'], notAHash as HashAlgorithm, Buffer.alloc(16))).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('unsupported hash') }),
+      );
+    }
   });
 });
 
