@@ -93,9 +93,16 @@ function verifyWithKeys(
   const threshold = trust.keyWitnessThreshold;
   let lastError: unknown;
   for (const key of candidates) {
-    const material: TrustMaterial = { ...trust.material, publicKey: () => key.timeConstrained };
+    // @sigstore/verify checks a key's validity only at the signing times it verified: with none,
+    // a key trusted only within a period would be trusted at any time. Count them.
+    let signingTimes = 0;
+    const constrained = { publicKey: key.timeConstrained.publicKey, validFor: (date: Date) => (signingTimes++, key.timeConstrained.validFor(date)) };
+    const material: TrustMaterial = { ...trust.material, publicKey: () => constrained };
     try {
       new Verifier(material, { tlogThreshold: threshold, ctlogThreshold: 0, timestampThreshold: threshold }).verify(entity);
+      if (key.timeLimited && signingTimes === 0) {
+        throw Object.assign(new Error(`the key ${key.label} is trusted only within a period, and the bundle proves no signing time`), { code: 'PUBLIC_KEY_ERROR' });
+      }
     } catch (error) {
       lastError = error;
       continue;
@@ -159,6 +166,8 @@ function explain(error: unknown, trust: BundleTrust): string {
       return `the certificate does not chain to a CA of ${trust.rootLabel} valid at the signing time: ${text}`;
     case 'TIMESTAMP_ERROR':
       return `the signing time is not proven: ${text}`;
+    case 'PUBLIC_KEY_ERROR':
+      return `the key is not trusted when it signed: ${text}`;
     case 'SIGNATURE_ERROR':
       return 'the signature does not verify: the signed content or the signature was altered, or another key signed it';
     case 'TLOG_BODY_ERROR':

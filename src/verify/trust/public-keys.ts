@@ -29,6 +29,8 @@ export interface TrustedKey {
   /** The first id, for messages. */
   label: string;
   timeConstrained: TimeConstrainedKey;
+  /** True when the key is trusted only within a period: a signature then needs a proven signing time. */
+  timeLimited: boolean;
 }
 
 /** Usage of the npm registry keys that sign publish attestations. */
@@ -44,7 +46,12 @@ export function loadPublicKeys(inputs: readonly PublicKeyInput[]): TrustedKey[] 
     const ids = new Set([...(entry.keyId ? [entry.keyId] : []), ...hints]);
     const validFrom = toDate(entry.validFrom, `publicKeys[${index}].validFrom`);
     const validUntil = toDate(entry.validUntil, `publicKeys[${index}].validUntil`);
-    return { ids, label: entry.keyId ?? hints[0]!, timeConstrained: timeConstrained(key, validFrom, validUntil) };
+    return {
+      ids,
+      label: entry.keyId ?? hints[0]!,
+      timeConstrained: timeConstrained(key, validFrom, validUntil),
+      timeLimited: validFrom !== undefined || validUntil !== undefined,
+    };
   });
 }
 
@@ -64,6 +71,7 @@ function parseNpmKeys(document: { keys: unknown[] }): TrustedKey[] {
     const key = createPublicKey({ key: Buffer.from(publicKey.rawBytes, 'base64'), format: 'der', type: 'spki' });
     const keyId = String(entry.keyId);
     keys.push({
+      timeLimited: true,
       ids: new Set([keyId]),
       label: keyId,
       timeConstrained: timeConstrained(key, toDate(publicKey.validFor?.start, 'npm key'), toDate(publicKey.validFor?.end, 'npm key')),
