@@ -88,9 +88,16 @@ export function normalizePolicy(policy: VerificationPolicy, defaultMinLevel: 0 |
 
 /** The pattern matched against the whole subject: an unanchored one would accept any subject containing a match. */
 function anchored(pattern: string | RegExp): RegExp {
+  if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
+    throw new UsageError('INVALID_ARGUMENT', 'certificateIdentityPattern must be a string or a RegExp');
+  }
   const source = typeof pattern === 'string' ? pattern : pattern.source;
-  const flags = typeof pattern === 'string' ? '' : pattern.flags.replace(/[gy]/g, '');
+  // No g/y (test() would keep state) and no m (^ and $ would match at any line break).
+  const flags = typeof pattern === 'string' ? '' : pattern.flags.replace(/[gym]/g, '');
   try {
+    // Checked on its own first: a source such as `a)|(.*` is valid only once wrapped, where it
+    // would close the anchoring group and match anything.
+    new RegExp(source, flags);
     return new RegExp(`^(?:${source})$`, flags);
   } catch (error) {
     throw new UsageError('INVALID_ARGUMENT', `certificateIdentityPattern is not a valid regular expression: ${(error as Error).message}`);
