@@ -43,6 +43,16 @@ export interface LoadOptions {
  * @throws {SealkitError} `ARTIFACT_UNREADABLE` for an unreadable file, `LIMIT_EXCEEDED` past the bound.
  */
 export async function loadAttestations(input: AttestationsInput, options: LoadOptions = {}): Promise<AttestationDocument[]> {
+  try {
+    return await loadAll(input, options);
+  } catch (error) {
+    if (error instanceof SealkitError) throw error;
+    // A getter that throws, a revoked proxy: the input cannot be read, which fails verification.
+    return [unreadable('the attestations', `the attestations cannot be read: ${(error as Error)?.message ?? String(error)}`)];
+  }
+}
+
+async function loadAll(input: AttestationsInput, options: LoadOptions): Promise<AttestationDocument[]> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ATTESTATION_BYTES;
   if (Array.isArray(input)) {
     const documents: AttestationDocument[] = [];
