@@ -93,7 +93,7 @@ describe.each(PRODUCERS)('%s, keyless', (producer) => {
   it.each(LOGS)('%s: verifies with its identity, over bytes, path, stream and digest', async (log) => {
     const signed = await produce(producer, log);
     const material = signed.bundle.verificationMaterial;
-    expect(material.tlogEntries?.[0]?.kindVersion.version).toBe(log.includes('v2') ? '0.0.2' : '0.0.1');
+    expect(material.tlogEntries?.[0]?.kindVersion?.version).toBe(log.includes('v2') ? '0.0.2' : '0.0.1');
     expect(material.timestampVerificationData?.rfc3161Timestamps ?? []).toHaveLength(log.includes('TSA') ? 1 : 0);
 
     for (const input of [artifact, artifactPath, `sha256:${sha256}`, `sha256:${sha256.toUpperCase()}`]) {
