@@ -106,7 +106,10 @@ function timeConstrained(publicKey: KeyObject, validFrom: Date | undefined, vali
 
 function toPublicKey(input: string | Uint8Array | KeyObject, index: number): KeyObject {
   try {
-    if (isKeyObject(input)) return input.type === 'public' ? input : createPublicKey(input);
+    if (isKeyObject(input)) {
+      if (input.type === 'private') throw new VerificationError('KEY_INVALID', `publicKeys[${index}] is a private key: give its public half`);
+      return input.type === 'public' ? input : createPublicKey(input);
+    }
     const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
     if (text.includes('PRIVATE KEY')) {
       throw new VerificationError('KEY_INVALID', `publicKeys[${index}] is a private key: give its public half`);
