@@ -42,6 +42,8 @@ export function parseBundle(json: unknown): { bundle: ParsedBundle; problem?: un
   if (version === undefined) {
     return { problem: `unknown bundle media type ${JSON.stringify(mediaType)} (sealkit verifies bundles v0.1, v0.2 and v0.3)` };
   }
+  const ambiguous = ambiguity(json as Record<string, unknown>);
+  if (ambiguous) return { problem: `not a valid v${version} bundle: it holds both ${ambiguous}` };
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
@@ -57,4 +59,19 @@ export function parseBundle(json: unknown): { bundle: ParsedBundle; problem?: un
   return {
     bundle: { bundle, version, kind: 'dsse', statement: parsed.statement, statementProblem: parsed.problem },
   };
+}
+
+/**
+ * Reading JSON, protobuf keeps one member of a oneof and drops the others silently: a file
+ * holding a message signature and a DSSE envelope would verify as the one while another tool
+ * reads the other. Such a bundle says two things and is refused.
+ */
+function ambiguity(json: Record<string, unknown>): string | undefined {
+  const present = (object: unknown, fields: string[]) =>
+    typeof object === 'object' && object !== null ? fields.filter((f) => (object as Record<string, unknown>)[f] !== undefined && (object as Record<string, unknown>)[f] !== null) : [];
+  const content = present(json, ['messageSignature', 'dsseEnvelope']);
+  if (content.length > 1) return content.join(' and ');
+  const material = present(json.verificationMaterial, ['publicKey', 'x509CertificateChain', 'certificate']);
+  if (material.length > 1) return material.join(' and ');
+  return undefined;
 }
