@@ -104,3 +104,62 @@ describe('builder.id: the builder the policy requires must have signed, not mere
     expect(checkOf(result, 'builder.id').passed).toBe(false);
   });
 });
+
+describe('identity', () => {
+  it('nothing to expect: identity.policy and identity.issuer fail', () => {
+    expect(byId(run({}, certificateSigner(), provenance()))).toEqual({ 'identity.policy': false, 'identity.issuer': false });
+  });
+
+  it('an exact identity: equal only, no prefix, no case folding', () => {
+    expect(byId(run({ certificateIdentity: WORKFLOW, certificateIssuer: GITHUB_ISSUER }, certificateSigner(), undefined))).toEqual({ 'identity.subject': true, 'identity.issuer': true });
+    for (const other of [WORKFLOW.slice(0, -1), `${WORKFLOW}x`, WORKFLOW.toUpperCase(), ` ${WORKFLOW}x `]) {
+      expect(byId(run({ certificateIdentity: other, certificateIssuer: GITHUB_ISSUER }, certificateSigner(), undefined))['identity.subject'], other).toBe(false);
+    }
+  });
+
+  it('the issuer must be equal: no prefix, no trailing slash', () => {
+    for (const issuer of [`${GITHUB_ISSUER}/`, 'https://token.actions.githubusercontent.co', 'http://token.actions.githubusercontent.com']) {
+      expect(byId(run({ certificateIdentity: WORKFLOW, certificateIssuer: issuer }, certificateSigner(), undefined))['identity.issuer'], issuer).toBe(false);
+    }
+    expect(byId(run({ certificateIdentity: WORKFLOW, certificateIssuer: GITHUB_ISSUER }, certificateSigner({ issuer: undefined }), undefined))['identity.issuer']).toBe(false);
+  });
+
+  it('a key signer gets no identity checks here (the verdict requires them elsewhere)', () => {
+    expect(byId(run({ certificateIdentity: WORKFLOW }, { kind: 'key', keyId: 'k' }, undefined))).toEqual({});
+  });
+});
+
+describe('source', () => {
+  it('certificate-signed: the certificate must state the source; an e-mail identity cannot', () => {
+    const email = certificateSigner({ subject: 'dev@acme.example', sourceRepositoryUri: undefined, sourceRepositoryRef: undefined, buildSignerUri: undefined });
+    const checks = run({ sourceRepository: 'github.com/acme/widget', sourceRef: 'refs/heads/main', certificateIssuer: 'https://accounts.example' }, email, provenance());
+    expect(byId(checks)['source.repository']).toBe(false);
+    expect(byId(checks)['source.ref']).toBe(false);
+    expect(checks.find((c) => c.id === 'source.repository')!.detail).toBe('the certificate does not record the source repository, so github.com/acme/widget is not proven');
+  });
+
+  it('certificate and provenance must both say the required source', () => {
+    const checks = run({ sourceRepository: 'github.com/acme/widget' }, certificateSigner(), provenance({ source: { repository: 'https://github.com/acme/other', ref: 'refs/heads/main' } }));
+    expect(byId(checks)['source.repository']).toBe(false);
+    expect(checks.find((c) => c.id === 'source.repository')!.detail).toBe('the provenance says the source repository is https://github.com/acme/other, not github.com/acme/widget');
+    const cert = run({ sourceRepository: 'github.com/acme/widget' }, certificateSigner({ sourceRepositoryUri: 'https://github.com/evil/widget' }), provenance());
+    expect(byId(cert)['source.repository']).toBe(false);
+  });
+
+  it('certificate-signed, not provenance: the certificate alone decides', () => {
+    expect(byId(run({ sourceRepository: 'github.com/acme/widget', sourceRef: 'refs/heads/main' }, certificateSigner(), undefined))).toMatchObject({ 'source.repository': true, 'source.ref': true });
+  });
+
+  it('key-signed: the provenance of the trusted key decides; without provenance nothing is stated', () => {
+    const key: VerifiedSigner = { kind: 'key', keyId: 'k' };
+    expect(byId(run({ sourceRepository: 'github.com/acme/widget', sourceRef: 'refs/heads/main' }, key, provenance()))).toEqual({ 'source.repository': true, 'source.ref': true });
+    const none = run({ sourceRepository: 'github.com/acme/widget' }, key, undefined);
+    expect(none).toEqual([expect.objectContaining({ id: 'source.repository', passed: false, detail: 'the attestation does not state its source repository; the policy requires github.com/acme/widget' })]);
+  });
+
+  it('the ref is compared exactly', () => {
+    for (const ref of ['refs/heads/mai', 'refs/heads/main/x', 'refs/heads/MAIN', 'refs/tags/main']) {
+      expect(byId(run({ sourceRepository: 'github.com/acme/widget', sourceRef: ref }, certificateSigner(), provenance()))['source.ref'], ref).toBe(false);
+    }
+  });
+});
