@@ -26,7 +26,9 @@ export interface VerificationPolicy {
   sourceRef?: string;
   /**
    * Builders trusted for SLSA Build L3 besides the default table, with or without `@ref`
-   * (without: any ref). When given, the provenance's builder must be a trusted one.
+   * (without: any branch or tag, `refs/...`; a commit must be named, `id@<sha>`, as GitHub runs
+   * a SHA from any fork of the repository). When given, the provenance's builder must be a
+   * trusted one, and must have signed it.
    */
   builderIds?: readonly string[];
   /** The SLSA Build level required. Default 1 for `verifySlsaLevel`, none for `verifyBundle`. */

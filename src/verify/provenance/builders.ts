@@ -20,7 +20,7 @@ export interface TrustedBuilder {
   /** Workflow URI without its ref. */
   id: string;
   role: BuilderRole;
-  /** The only ref accepted (a caller's `id@ref`); undefined: any release tag (defaults) or any ref (caller's). */
+  /** The only ref accepted (a caller's `id@ref`); undefined: any release tag (defaults) or any branch or tag (caller's). */
   ref: string | undefined;
   /** Default builders run only from release tags. */
   tagsOnly: boolean;
@@ -71,9 +71,12 @@ export class BuilderTable {
     for (const candidate of candidates) {
       if (candidate.ref !== undefined && candidate.ref !== ref) continue;
       if (candidate.tagsOnly && (ref === undefined || !RELEASE_TAG.test(ref))) continue;
+      // GitHub runs `owner/repo/...@<sha>` for a commit of any fork of the repository (an
+      // imposter commit): only the repository's own refs stand for its code, unless named.
+      if (candidate.ref === undefined && !ref?.startsWith('refs/')) continue;
       return { builder: candidate };
     }
-    const wanted = candidates.map((c) => (c.ref ? `@${c.ref}` : c.tagsOnly ? 'a release tag (refs/tags/vX.Y.Z)' : 'any ref')).join(' or ');
+    const wanted = candidates.map((c) => (c.ref ? `@${c.ref}` : c.tagsOnly ? 'a release tag (refs/tags/vX.Y.Z)' : 'a branch or tag (refs/...; name a commit as id@sha)')).join(' or ');
     return { problem: `${location} ran at ${ref ? `@${ref}` : 'no ref'}, but it is trusted only at ${wanted}` };
   }
 }

@@ -57,13 +57,27 @@ describe('default builders', () => {
 });
 
 describe("the caller's builders", () => {
-  it('without a ref: any ref, also refs/heads/main, and as a delegated builder too', () => {
+  it('without a ref: any branch or tag, and as a delegated builder too', () => {
     const table = new BuilderTable([OWN]);
-    for (const ref of ['refs/heads/main', 'refs/tags/v1', 'abc']) {
+    for (const ref of ['refs/heads/main', 'refs/tags/v1', 'refs/heads/release/2.x']) {
       expect(table.find(`${OWN}@${ref}`, ['builder']).builder, ref).toMatchObject({ origin: 'policy', ref: undefined });
     }
     expect(table.find(`${OWN}@refs/heads/main`, ['delegated']).builder).toBeDefined();
     expect(table.find(`${OWN}@refs/heads/main`, ['delegator']).builder).toBeUndefined();
+  });
+
+  // GitHub resolves `uses: owner/repo/...@<sha>` to a commit of any fork of the repository (an
+  // "imposter commit"), and Fulcio then certifies `owner/repo/...@<sha>` as the Build Signer
+  // URI: code nobody with access to the builder's repository wrote. Only refs are the
+  // repository's own; a commit must be named to be trusted.
+  it('without a ref: not a bare commit SHA, which may be a commit of any fork', () => {
+    const table = new BuilderTable([OWN]);
+    const sha = 'f7dd8c54c2067bafc12ca7a55595d5ee9b75204a';
+    const found = table.find(`${OWN}@${sha}`, ['builder']);
+    expect(found.builder).toBeUndefined();
+    expect(found.problem).toContain('a branch or tag');
+    expect(table.find(`${OWN}@${sha}`, ['delegated']).builder).toBeUndefined();
+    expect(new BuilderTable([`${OWN}@${sha}`]).find(`${OWN}@${sha}`, ['builder']).builder).toMatchObject({ ref: sha });
   });
 
   it('with @ref: that ref only', () => {
