@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { HashAlgorithm } from '../util/digest-signature.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
-import { planSigning } from './signing-plan.js';
+import { planSigning, type SigningPlan } from './signing-plan.js';
 import { signMessage } from './signers/signer.js';
 
 /** The DSSE payload type of in-toto statements. */
@@ -49,12 +49,21 @@ export interface InTotoStatement<Predicate = unknown> {
  */
 export async function signStatement(statement: InTotoStatement, options: SigningOptions = {}): Promise<SignResult> {
   assertStatement(statement);
-  return signDsse(Buffer.from(JSON.stringify(statement), 'utf8'), IN_TOTO_PAYLOAD_TYPE, options);
+  return signPlannedStatement(statement, await planSigning(options), options);
+}
+
+/**
+ * {@link signStatement} with a signing plan made beforehand: for callers that must know the
+ * signer (the identity token's claims) before they build the statement, or that want a bad
+ * key or a missing token to fail before they read any artifact.
+ */
+export async function signPlannedStatement(statement: InTotoStatement, plan: SigningPlan, options: SigningOptions): Promise<SignResult> {
+  assertStatement(statement);
+  return signDsse(Buffer.from(JSON.stringify(statement), 'utf8'), IN_TOTO_PAYLOAD_TYPE, plan, options);
 }
 
 /** Signs any DSSE payload; {@link signStatement} is the in-toto front end to it. */
-async function signDsse(payload: Buffer, payloadType: string, options: SigningOptions): Promise<SignResult> {
-  const plan = await planSigning(options);
+async function signDsse(payload: Buffer, payloadType: string, plan: SigningPlan, options: SigningOptions): Promise<SignResult> {
   const signature = await signMessage(plan.signer, dsse.preAuthEncoding(payloadType, payload), ENVELOPE_HASH);
   return completeBundle(plan, { kind: 'dsse', payload, payloadType, signature }, options);
 }

@@ -93,3 +93,19 @@ export function githubActionsProvenance(env: NodeJS.ProcessEnv): SlsaProvenanceV
     },
   };
 }
+
+/**
+ * The workflow that signs, when signing is keyless on GitHub: the token's `job_workflow_ref`,
+ * which names a reusable workflow when one runs the job, where the variables only name the
+ * workflow that called it. GitHub's own attestations take `builder.id` from this claim; the
+ * certificate records it as the Build Signer URI, which is what verifiers bind `builder.id` to.
+ * Undefined when the token is not a GitHub Actions token or lacks the claim.
+ */
+export function signingWorkflowBuilderId(env: NodeJS.ProcessEnv, claims: Readonly<Record<string, unknown>>): string | undefined {
+  const issuer = claims.iss;
+  const workflowRef = claims.job_workflow_ref;
+  if (typeof issuer !== 'string' || !issuer.startsWith('https://token.actions.githubusercontent.com')) return undefined;
+  if (typeof workflowRef !== 'string' || parseWorkflowRef(workflowRef) === undefined) return undefined;
+  const server = env.GITHUB_SERVER_URL?.replace(/\/+$/, '') || 'https://github.com';
+  return `${server}/${workflowRef}`;
+}

@@ -12,9 +12,6 @@ import type { ProvenanceSummary } from '../provenance/parse-provenance.js';
 import { normalizeConfigUri } from '../provenance/source-uri.js';
 import type { VerifiedSigner } from '../verify-signature.js';
 
-/** GitHub's artifact-attestation build type, whose `builder.id` is the calling workflow. */
-const GITHUB_WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';
-
 /** The `builder.trusted` and `builder.bound` checks. */
 export function builderChecks(signer: VerifiedSigner, provenance: ProvenanceSummary, table: BuilderTable, source: string): VerificationCheck[] {
   const claimed = provenance.builderId;
@@ -42,11 +39,8 @@ export function builderChecks(signer: VerifiedSigner, provenance: ProvenanceSumm
   }
 
   const builder = table.find(signerUri, ['builder']);
-  const boundToSigner = same(claimed, signerUri);
-  // GitHub's own attestations name the calling workflow as builder.id; the certificate binds it as the Build Config URI.
-  const boundToConfig = provenance.buildType === GITHUB_WORKFLOW_BUILD_TYPE && same(claimed, identity.buildConfigUri);
-  const bound = boundToSigner || boundToConfig
-    ? check('builder.bound', true, boundToSigner ? `builder.id is the signer, ${signerUri}` : `builder.id is the workflow that ran the signer, as the certificate records`, source)
+  const bound = same(claimed, signerUri)
+    ? check('builder.bound', true, `builder.id is the signer, ${signerUri}`, source)
     : check('builder.bound', false, `the provenance claims builder ${claimed}, but ${signerUri} signed it`, source);
   const trusted = builder.builder
     ? check('builder.trusted', true, `signed by ${signerUri}, a trusted builder (${builder.builder.origin === 'default' ? 'default table' : 'policy'})`, source)

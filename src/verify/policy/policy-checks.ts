@@ -8,7 +8,7 @@ import { check, type VerificationCheck } from '../checks.js';
 import { builderChecks } from '../levels/builder-trust.js';
 import type { BuilderTable } from '../provenance/builders.js';
 import type { ProvenanceSummary } from '../provenance/parse-provenance.js';
-import { normalizeRepository } from '../provenance/source-uri.js';
+import { normalizeConfigUri, normalizeRepository } from '../provenance/source-uri.js';
 import type { VerifiedSigner } from '../verify-signature.js';
 import type { NormalizedPolicy } from './verification-policy.js';
 
@@ -38,15 +38,14 @@ export function policyChecks(
     checks.push(sourceCheck('source.ref', 'ref', policy.sourceRef, claims, (v) => v, source, certificate !== undefined));
   }
   if (policy.builderIds.length > 0 && provenance !== undefined) {
-    // builder.id is only a claim: it counts once the trusted builder it names signed (L3's checks).
-    const found = builders.find(provenance.builderId, ['builder', 'delegated']);
-    const unproven = builderChecks(signer, provenance, builders, source).find((c) => !c.passed);
+    // The builder the policy asks for is the one L3 trusts: the signer (or, for a delegator,
+    // the builder it ran), bound to the provenance's builder.id.
+    const [trusted, bound] = builderChecks(signer, provenance, builders, source);
+    const failed = [trusted, bound].filter((c) => !c?.passed);
     checks.push(
-      !found.builder
-        ? check('builder.id', false, `the provenance names the builder ${provenance.builderId}: ${found.problem}`, source)
-        : unproven
-          ? check('builder.id', false, `the provenance names the trusted builder ${provenance.builderId}, but that builder did not sign it: ${unproven.detail}`, source)
-          : check('builder.id', true, `the builder ${provenance.builderId} is trusted and signed the provenance`, source),
+      failed.length === 0
+        ? check('builder.id', true, trusted!.detail, source)
+        : check('builder.id', false, `the policy requires a trusted builder: ${failed.map((c) => c!.detail).join('; ')}`, source),
     );
   }
   return checks;
@@ -61,6 +60,17 @@ function identityChecks(policy: NormalizedPolicy, signer: Extract<VerifiedSigner
         'identity.policy',
         false,
         `signed by ${subject}, but the policy names no identity to expect: give a certificate identity (or pattern) or a source repository`,
+        source,
+      ),
+    );
+  } else if (policy.sourceRepository === undefined && sharedSigner(signer)) {
+    // A workflow outside the source repository (a reusable workflow such as a SLSA generator)
+    // signs for every repository that calls it: its identity alone says nothing of the source.
+    checks.push(
+      check(
+        'identity.policy',
+        false,
+        `signed by ${subject}, a workflow that signs for any repository calling it (this build is from ${signer.identity.sourceRepositoryUri}): give the source repository as well`,
         source,
       ),
     );
@@ -87,6 +97,14 @@ function identityChecks(policy: NormalizedPolicy, signer: Extract<VerifiedSigner
     checks.push(check('identity.issuer', false, `the OIDC issuer is ${issuer ?? '(none)'}, not ${policy.issuer.value}`, source));
   }
   return checks;
+}
+
+/** True when the signing workflow lives outside the source repository the certificate names. */
+function sharedSigner(signer: Extract<VerifiedSigner, { kind: 'certificate' }>): boolean {
+  const { sourceRepositoryUri, buildSignerUri, subject } = signer.identity;
+  if (sourceRepositoryUri === undefined) return false;
+  const signerLocation = normalizeConfigUri(buildSignerUri ?? subject);
+  return !signerLocation.startsWith(`${normalizeRepository(sourceRepositoryUri)}/`);
 }
 
 function sourceCheck(
