@@ -46,8 +46,10 @@ export async function verifyAttestations(
   const global: VerificationCheck[] = [matchCheck(matched.length, evaluations.length, digests.label)];
   if (documents.some((d) => d.npmPredicateType !== undefined)) global.push(npmPublishCheck(evaluations));
   const perAttestation = considered.flatMap((e) => e.checks);
-  global.push(...unprovenPolicy(policy, matched));
   const authentic = allPassed(global, 'integrity') && considered.every((e) => e.authentic);
+  // After an integrity failure the result is unverified anyway; listing every policy field
+  // as unproven on top would bury the real cause.
+  if (authentic) global.push(...unprovenPolicy(policy, matched));
   const level = authentic ? (Math.max(0, ...matched.map((e) => e.level)) as 0 | 1 | 2 | 3) : 0;
   if (policy.minLevel > 0) {
     global.push(

@@ -10,6 +10,7 @@ import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial } from 
 import { certificateIdentity, type CertificateIdentity } from './certificate-identity.js';
 import { check, type CheckId, type VerificationCheck } from './checks.js';
 import type { ParsedBundle } from './attestations/parse-bundle.js';
+import { inclusionProofProblem } from './tlog-consistency.js';
 import { keysForHint, type TrustedKey } from './trust/public-keys.js';
 
 /** The trust a bundle is verified against. */
@@ -22,8 +23,12 @@ export interface BundleTrust {
   strictHint: boolean;
   /** Whether certificate-signed bundles are acceptable here (not for npm publish attestations). */
   allowCertificates: boolean;
-  /** Log entries and timestamps a key-signed bundle needs: 0 for offline keys, 1 for registry keys. */
-  keyWitnessThreshold: 0 | 1;
+  /**
+   * What a key-signed bundle must carry besides its signature: nothing (offline keys), a
+   * proven signing time — a log integration time or an RFC 3161 timestamp — (`timestamp`), or
+   * a transparency-log entry and a signing time (`tlog`, registry keys).
+   */
+  keyWitness: 'none' | 'timestamp' | 'tlog';
   /** Label of the trusted root, for messages. */
   rootLabel: string;
 }
@@ -52,6 +57,8 @@ export function verifyCryptography(parsed: ParsedBundle, content: SignatureConte
   } catch (error) {
     return failed('attestation.format', `the bundle's verification material is unreadable: ${message(error)}`, source);
   }
+  const inconsistent = inclusionProofProblem(entity.tlogEntries);
+  if (inconsistent) return failed('tlog', inconsistent, source);
   const tlogCount = entity.tlogEntries.length;
   const timestampCount = entity.timestamps.length;
   if (entity.key.$case === 'public-key') return verifyWithKeys(entity, entity.key.hint, trust, source, tlogCount, timestampCount);
@@ -90,7 +97,11 @@ function verifyWithKeys(
     const what = trust.keys.length === 0 ? 'no public key was given to verify it' : 'it is not among the trusted keys';
     return failed('public-key', `signed by the key ${JSON.stringify(hint)}, but ${what}`, source);
   }
-  const threshold = trust.keyWitnessThreshold;
+  const tlogThreshold = trust.keyWitness === 'tlog' ? 1 : 0;
+  const timestampThreshold = trust.keyWitness === 'none' ? 0 : 1;
+  if (tlogThreshold > tlogCount) {
+    return failed('tlog', 'the bundle has no transparency log entry, and this key\'s bundles must be logged', source);
+  }
   let lastError: unknown;
   for (const key of candidates) {
     // @sigstore/verify checks a key's validity only at the signing times it verified: with none,
@@ -99,7 +110,7 @@ function verifyWithKeys(
     const constrained = { publicKey: key.timeConstrained.publicKey, validFor: (date: Date) => (signingTimes++, key.timeConstrained.validFor(date)) };
     const material: TrustMaterial = { ...trust.material, publicKey: () => constrained };
     try {
-      new Verifier(material, { tlogThreshold: threshold, ctlogThreshold: 0, timestampThreshold: threshold }).verify(entity);
+      new Verifier(material, { tlogThreshold, ctlogThreshold: 0, timestampThreshold }).verify(entity);
       if (key.timeLimited && signingTimes === 0) {
         throw Object.assign(new Error(`the key ${key.label} is trusted only within a period, and the bundle proves no signing time`), { code: 'PUBLIC_KEY_ERROR' });
       }

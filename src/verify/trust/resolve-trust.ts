@@ -21,7 +21,11 @@ export interface TrustOptions {
    * verification). `true` for the defaults, or the TUF repository options.
    */
   tuf?: boolean | TufRefreshOptions;
-  /** Require key-signed bundles to carry a transparency-log entry or a timestamp. Default false. */
+  /**
+   * Require key-signed bundles to prove when they were signed: a transparency-log entry with
+   * an integration time, or an RFC 3161 timestamp from a trusted authority. Default false
+   * (air-gapped signing makes neither); whatever a bundle carries is verified regardless.
+   */
   requireKeyWitness?: boolean;
 }
 
@@ -63,7 +67,7 @@ export async function resolveTrust(options: TrustOptions): Promise<ResolvedTrust
       keys,
       strictHint: false,
       allowCertificates: true,
-      keyWitnessThreshold: options.requireKeyWitness ? 1 : 0,
+      keyWitness: options.requireKeyWitness ? 'timestamp' : 'none',
       rootLabel: root.label,
     },
     npm: {
@@ -71,7 +75,7 @@ export async function resolveTrust(options: TrustOptions): Promise<ResolvedTrust
       keys: npmRegistryKeys(),
       strictHint: true,
       allowCertificates: false,
-      keyWitnessThreshold: 1,
+      keyWitness: 'tlog',
       rootLabel: root.label,
     },
   };

@@ -159,12 +159,12 @@ describe('resolveTrust', () => {
 
   it('npm publish attestations get the registry keys only, strictly by hint, never certificates, with a witness', async () => {
     const trust = await resolveTrust({ publicKeys: [] });
-    expect(trust.npm).toMatchObject({ strictHint: true, allowCertificates: false, keyWitnessThreshold: 1 });
+    expect(trust.npm).toMatchObject({ strictHint: true, allowCertificates: false, keyWitness: 'tlog' });
     expect(trust.npm.keys.length).toBeGreaterThan(0);
-    expect(trust.general).toMatchObject({ strictHint: false, allowCertificates: true, keyWitnessThreshold: 0, keys: [] });
+    expect(trust.general).toMatchObject({ strictHint: false, allowCertificates: true, keyWitness: 'none', keys: [] });
   });
 
   it('requireKeyWitness raises the key-signed threshold', async () => {
-    expect((await resolveTrust({ requireKeyWitness: true })).general.keyWitnessThreshold).toBe(1);
+    expect((await resolveTrust({ requireKeyWitness: true })).general.keyWitness).toBe('timestamp');
   });
 });
