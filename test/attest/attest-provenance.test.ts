@@ -12,6 +12,7 @@ import {
   TEST_ISSUER,
   TEST_SUBJECT,
   keylessOptions,
+  mintIdentityToken,
   startSigstoreStack,
   verifyBundle,
   withFlippedSignatureBit,
@@ -162,6 +163,35 @@ describe('attestProvenance', () => {
     await expect(attestProvenance(tgz, { ...stack.services, env: GITHUB_ENV, retryDelay: 5 })).rejects.toMatchObject({
       code: 'IDENTITY_TOKEN_MISSING',
       message: expect.stringContaining('id-token: write'),
+    });
+  });
+
+  it('keyless on GitHub names the signing workflow (job_workflow_ref) as builder.id, as GitHub does; with a key, the calling workflow', async () => {
+    const reusable = 'acme/build-tools/.github/workflows/build.yml@refs/tags/v3.0.0';
+    const token = mintIdentityToken({
+      issuer: 'https://token.actions.githubusercontent.com',
+      subject: `https://github.com/${reusable}`,
+      claims: { job_workflow_ref: reusable, workflow_ref: GITHUB_ENV.GITHUB_WORKFLOW_REF },
+    });
+    const keyless = await attestProvenance(tgz, { ...keylessOptions(stack, { env: GITHUB_ENV }), identityToken: token });
+    expect(keyless.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
+    expect((payloadOf(keyless.bundle) as typeof keyless.statement).predicate.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
+    // Only the builder changes: the workflow that ran (externalParameters) stays the caller's.
+    expect(keyless.statement.predicate.buildDefinition.externalParameters).toStrictEqual(
+      githubActionsProvenance(GITHUB_ENV).buildDefinition.externalParameters,
+    );
+
+    // A token from another issuer says nothing about GitHub workflows.
+    const other = await attestProvenance(tgz, { ...keylessOptions(stack, { env: GITHUB_ENV }) });
+    expect(other.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
+
+    const keyed = await attestProvenance(tgz, { key: keyPair().key, env: GITHUB_ENV });
+    expect(keyed.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
+  });
+
+  it('checks the key before reading any subject', async () => {
+    await expect(attestProvenance(join(dir, 'not-built-yet.tgz'), { key: 'not a key', env: GITHUB_ENV })).rejects.toMatchObject({
+      code: 'KEY_INVALID',
     });
   });
 });
