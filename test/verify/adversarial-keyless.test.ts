@@ -125,14 +125,15 @@ describe('an attacker with a valid identity of their own', () => {
     expect(result.level).toBe(3);
   });
 
-  // KNOWN HOLE (reported): an exact certificateIdentity naming a shared builder (a reusable
-  // workflow any repository can call) identifies no source; with no sourceRepository, any
-  // repository's build through that builder verifies. slsa-verifier requires the source always.
-  it.fails('certificateIdentity naming the shared generator, without a source: not enough to verify', async () => {
+  // An exact certificateIdentity naming a shared builder (a reusable workflow any repository
+  // can call) identifies no source: without a sourceRepository it is not enough.
+  it('certificateIdentity naming the shared generator, without a source: identity.policy fails', async () => {
     const job: Job = { ...attacker, signer: GENERIC };
     const bundle = await sign(provenance(job, `https://github.com/${GENERIC}`), job);
     const result = await verifySlsaLevel(artifact, { attestations: bundle, certificateIdentity: `https://github.com/${GENERIC}`, certificateIssuer: GITHUB_ISSUER, trustedRoot: stack.trustedRoot });
     expect(result.verified).toBe(false);
+    expect(failedIds(result)).toEqual(['identity.policy']);
+    expect(checkOf(result, 'identity.policy').detail).toContain('this build is from https://github.com/mallory/widget');
   });
 
   it('signs from a self-hosted runner: L1 (platform.hosted), minLevel 2 fails', async () => {

@@ -141,8 +141,12 @@ describe('identity', () => {
       expect(result.verified, String(pattern)).toBe(false);
       expect(failedIds(result), String(pattern)).toContain('identity.subject');
     }
-    const whole = await verify(bundle(), { certificateIdentityPattern: 'https://github\\.com/bazel-contrib/publish-to-bcr/\\.github/workflows/publish\\.yaml@refs/tags/v.*', certificateIssuer: GITHUB_ISSUER });
+    const pattern = 'https://github\\.com/bazel-contrib/publish-to-bcr/\\.github/workflows/publish\\.yaml@refs/tags/v.*';
+    const whole = await verify(bundle(), { certificateIdentityPattern: pattern, sourceRepository: REPOSITORY });
     expect(whole.verified).toBe(true);
+    // publish-to-bcr signs for any repository that calls it: its identity alone names no source.
+    const alone = await verify(bundle(), { certificateIdentityPattern: pattern, certificateIssuer: GITHUB_ISSUER });
+    expect(failedIds(alone)).toContain('identity.policy');
   });
 
   it('another OIDC issuer: identity.issuer fails', async () => {
