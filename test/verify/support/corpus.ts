@@ -11,8 +11,6 @@ import type { VerificationCheck, VerificationResult } from '../../../src/verify/
 
 /** `fixtures/provenance/` (with a trailing slash). */
 export const PROVENANCE = fileURLToPath(new URL('../../../fixtures/provenance/', import.meta.url));
-/** `fixtures/verify/` (with a trailing slash). */
-export const VERIFY_FIXTURES = fileURLToPath(new URL('../../../fixtures/verify/', import.meta.url));
 /** The conformance suite's `bundle-verify/` cases. */
 export const CONFORMANCE = fileURLToPath(new URL('../../../../shared/corpus/sigstore-conformance/bundle-verify/', import.meta.url));
 /** slsa-verifier's npm packages and registry attestation responses. */
