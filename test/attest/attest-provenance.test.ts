@@ -174,19 +174,19 @@ describe('attestProvenance', () => {
       claims: { job_workflow_ref: reusable, workflow_ref: GITHUB_ENV.GITHUB_WORKFLOW_REF },
     });
     const keyless = await attestProvenance(tgz, { ...keylessOptions(stack, { env: GITHUB_ENV }), identityToken: token });
-    expect(keyless.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
-    expect((payloadOf(keyless.bundle) as typeof keyless.statement).predicate.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
+    expect(keyless.statement.predicate!.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
+    expect((payloadOf(keyless.bundle) as typeof keyless.statement).predicate!.runDetails.builder.id).toBe(`https://github.com/${reusable}`);
     // Only the builder changes: the workflow that ran (externalParameters) stays the caller's.
-    expect(keyless.statement.predicate.buildDefinition.externalParameters).toStrictEqual(
+    expect(keyless.statement.predicate!.buildDefinition.externalParameters).toStrictEqual(
       githubActionsProvenance(GITHUB_ENV).buildDefinition.externalParameters,
     );
 
     // A token from another issuer says nothing about GitHub workflows.
     const other = await attestProvenance(tgz, { ...keylessOptions(stack, { env: GITHUB_ENV }) });
-    expect(other.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
+    expect(other.statement.predicate!.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
 
     const keyed = await attestProvenance(tgz, { key: keyPair().key, env: GITHUB_ENV });
-    expect(keyed.statement.predicate.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
+    expect(keyed.statement.predicate!.runDetails.builder.id).toBe(`https://github.com/${GITHUB_ENV.GITHUB_WORKFLOW_REF}`);
   });
 
   it('checks the key before reading any subject', async () => {

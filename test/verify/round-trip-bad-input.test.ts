@@ -215,11 +215,13 @@ describe('transparency log entries', () => {
     hash.verificationMaterial.tlogEntries![0]!.inclusionProof!.hashes[0] = flipBase64Byte(proof.hashes[0]!, 0);
     await expectFailure(verifyBundle(artifact, hash, policy()), 'tlog');
 
-    // The root the proof leads to is the checkpoint's (signed); the entry's own rootHash field is
-    // not read by @sigstore/verify, so editing it alone changes nothing; editing the checkpoint's does.
+    // @sigstore/verify leads the proof to the checkpoint's (signed) root and never reads the
+    // entry's own rootHash field; sealkit refuses a rootHash that disagrees with the checkpoint.
     const root = clone(bundle);
     root.verificationMaterial.tlogEntries![0]!.inclusionProof!.rootHash = flipBase64Byte(proof.rootHash, 0);
-    expect((await verifyBundle(artifact, root, policy())).verified).toBe(true);
+    const rootResult = await verifyBundle(artifact, root, policy());
+    expect(rootResult.verified).toBe(false);
+    expect(rootResult.checks.find((c) => c.id === 'tlog' && !c.passed)?.detail).toContain('root hash is not the one its checkpoint signs');
     const signedRoot = clone(bundle);
     const rootLine = proof.checkpoint.envelope.split('\n')[2]!;
     signedRoot.verificationMaterial.tlogEntries![0]!.inclusionProof!.checkpoint.envelope = proof.checkpoint.envelope.replace(rootLine, flipBase64Byte(rootLine, 0));

@@ -155,14 +155,22 @@ describe('verifySlsaLevel: L3 only when a trusted builder signed', () => {
     expect(detail(result, 'builder.bound')).toContain(`builder.id is the signer, ${GENERATOR_V2}`);
   });
 
-  it("GitHub variables in a reusable workflow: builder.id is the caller's workflow, bound by the certificate's Build Config URI: L3", async () => {
+  it('GitHub variables in a reusable workflow: builder.id is the signing workflow (job_workflow_ref), as GitHub names it: L3', async () => {
     const job = githubJob({ jobWorkflowRef: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
     const result = await level(await attest(job));
-    expect(result.provenance?.builderId).toBe(workflowUri(job));
+    expect(result.provenance?.builderId).toBe(`${GITHUB}/${GENERIC_GENERATOR}@refs/tags/v2.1.0`);
     expect(result.provenance?.buildType).toBe('https://actions.github.io/buildtypes/workflow/v1');
+    expect(result.provenance?.buildConfig).toBe(workflowUri(job));
     expect(failed(result)).toEqual([]);
     expect(result).toMatchObject({ verified: true, level: 3 });
-    expect(detail(result, 'builder.bound')).toContain('the workflow that ran the signer');
+    expect(detail(result, 'builder.bound')).toContain('builder.id is the signer');
+  });
+
+  it("a builder.id naming the calling workflow while a trusted reusable workflow signed is not bound: L2", async () => {
+    const job = githubJob({ jobWorkflowRef: `${GENERIC_GENERATOR}@refs/tags/v2.1.0` });
+    const result = await level(await attest(job, { provenance: generatorProvenance(job, workflowUri(job)) }));
+    expect(result).toMatchObject({ verified: true, level: 2 });
+    expect(failed(result)).toEqual(['builder.bound']);
   });
 
   it("the caller's own reusable workflow is trusted through builderIds, with or without its ref", async () => {
@@ -186,11 +194,8 @@ describe('verifySlsaLevel: L3 only when a trusted builder signed', () => {
     expect(detail(result, 'builder.trusted')).toContain('trusted only at @refs/tags/v2');
   });
 
-  // KNOWN ISSUE (reported): with GitHub's workflow build type, L3 rests on the signer (Build
-  // Signer URI), but the `builder.id` policy check looks at the provenance's builder.id, which
-  // is the calling workflow. A caller who lists their reusable builder in builderIds gets
-  // "L3 proven" and "not verified" for the same bundle.
-  it.fails('GitHub variables in a reusable workflow listed in builderIds: L3 and verified (builder.id policy and builder.trusted agree)', async () => {
+  // The builder.id policy check is L3's own builder trust, so the two agree.
+  it('GitHub variables in a reusable workflow listed in builderIds: L3 and verified (builder.id policy and builder.trusted agree)', async () => {
     const job = githubJob({ jobWorkflowRef: `${OWN_BUILDER}@refs/tags/v1` });
     const result = await level(await attest(job), { builderIds: [`${GITHUB}/${OWN_BUILDER}`] });
     expect(result.level).toBe(3);

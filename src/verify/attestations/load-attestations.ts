@@ -80,7 +80,11 @@ async function loadOne(input: AttestationInput, label: string, maxBytes: number)
 }
 
 function fromText(text: string, label: string, maxBytes: number): AttestationDocument[] {
-  if (text.length > maxBytes) throw tooLarge(label, text.length, maxBytes);
+  // A character is at most three UTF-8 bytes: count the bytes only when the text could be past the limit.
+  if (text.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxBytes) throw tooLarge(label, bytes, maxBytes);
+  }
   try {
     return fromJson(JSON.parse(text) as unknown, label);
   } catch (error) {
