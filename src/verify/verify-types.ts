@@ -4,11 +4,11 @@
  * @module
  */
 import type { AttestationsInput } from './attestations/load-attestations.js';
-import type { CertificateIdentity } from './certificate-identity.js';
 import type { VerificationCheck } from './checks.js';
 import type { VerificationPolicy } from './policy/verification-policy.js';
 import type { ProvenanceSummary } from './provenance/parse-provenance.js';
 import type { TrustOptions } from './trust/resolve-trust.js';
+import type { VerifiedSigner } from './verify-signature.js';
 
 /** Options of {@link verifyBundle}: the policy, the trust, and limits. */
 export interface VerifyBundleOptions extends VerificationPolicy, TrustOptions {
@@ -23,10 +23,8 @@ export interface VerifySlsaLevelOptions extends VerifyBundleOptions {
   attestations: AttestationsInput;
 }
 
-/** Who signed the attestation the result rests on. */
-export type SignerSummary =
-  | { kind: 'certificate'; identity: CertificateIdentity }
-  | { kind: 'key'; keyId: string };
+/** Who signed the attestation the result rests on: a Fulcio certificate's identity, or a trusted key. */
+export type SignerSummary = VerifiedSigner;
 
 /** One attestation that was read, and what became of it. */
 export interface AttestationReport {

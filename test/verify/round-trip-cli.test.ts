@@ -7,27 +7,20 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import type { VerificationResult } from '../../src/verify/index.js';
 import { startSigstoreStack, type SigstoreStack } from '../sign/support/index.js';
 import { GENERIC_GENERATOR, githubEnv, githubJob, githubToken, workflowUri } from './support/github-claims.js';
+import { captureIo } from '../support/capture-io.js';
 
 let stack: SigstoreStack;
 let dir: string;
 const artifact = Buffer.from('widget 1.0.0 release tarball, from the command line\n');
 const sha256 = createHash('sha256').update(artifact).digest('hex');
 
-function cli(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  return { stdout, stderr, env, cwd: dir, out: () => Buffer.concat(out).toString(), err: () => Buffer.concat(err).toString() };
+function cli(env: NodeJS.ProcessEnv = {}) {
+  return captureIo(dir, env);
 }
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {

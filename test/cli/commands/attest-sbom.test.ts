@@ -2,12 +2,11 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestSbomCommand } from '../../../src/cli/commands/attest-sbom.js';
-import type { CliIO } from '../../../src/cli/command.js';
 import { UsageError } from '../../../src/errors.js';
 import { EMPTY_TRUSTED_ROOT, TEST_ISSUER, TEST_SUBJECT, mintIdentityToken, startSigstoreStack, verifyBundle, type SigstoreStack } from '../../sign/support/index.js';
+import { captureIo } from '../../support/capture-io.js';
 
 let stack: SigstoreStack;
 let dir: string;
@@ -26,11 +25,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string } {
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  return { stdout, stderr: new PassThrough(), env, cwd: dir, out: () => Buffer.concat(chunks).toString() };
+function io(env: NodeJS.ProcessEnv = {}) {
+  return captureIo(dir, env);
 }
 
 function statementOf(bundle: { dsseEnvelope: { payload: string } }) {

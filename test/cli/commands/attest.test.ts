@@ -2,16 +2,15 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubActionsProvenance } from '../../../src/attest/ci/github-actions.js';
 import { gitlabCiProvenance } from '../../../src/attest/ci/gitlab-ci.js';
 import { attestCommand } from '../../../src/cli/commands/attest.js';
-import type { CliIO } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
 import { UsageError } from '../../../src/errors.js';
 import { GITHUB_ENV, GITLAB_ENV } from '../../attest/support/ci-env.js';
 import { EMPTY_TRUSTED_ROOT, TEST_ISSUER, TEST_SUBJECT, mintIdentityToken, startSigstoreStack, verifyBundle, type SigstoreStack } from '../../sign/support/index.js';
+import { captureIo } from '../../support/capture-io.js';
 
 let stack: SigstoreStack;
 let dir: string;
@@ -41,16 +40,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string } {
-  const capture = () => {
-    const stream = new PassThrough();
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    return { stream, text: () => Buffer.concat(chunks).toString() };
-  };
-  const stdout = capture();
-  const stderr = capture();
-  return { stdout: stdout.stream, stderr: stderr.stream, env, cwd: dir, out: stdout.text, err: stderr.text };
+function io(env: NodeJS.ProcessEnv = {}) {
+  return captureIo(dir, env);
 }
 
 function statementOf(bundle: { dsseEnvelope: { payload: string } }) {

@@ -2,10 +2,8 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../../src/cli/commands/sign.js';
-import type { CliIO } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
 import { SealkitError, UsageError } from '../../../src/errors.js';
 import {
@@ -19,6 +17,7 @@ import {
   verifyBundle,
   type SigstoreStack,
 } from '../../sign/support/index.js';
+import { captureIo } from '../../support/capture-io.js';
 
 let stack: SigstoreStack;
 let dir: string;
@@ -35,21 +34,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function io(env: NodeJS.ProcessEnv = {}): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks: Buffer[] = [];
-  const errors: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  stderr.on('data', (c: Buffer) => errors.push(c));
-  return {
-    stdout,
-    stderr,
-    env,
-    cwd: dir,
-    out: () => Buffer.concat(chunks).toString(),
-    err: () => Buffer.concat(errors).toString(),
-  };
+function io(env: NodeJS.ProcessEnv = {}) {
+  return captureIo(dir, env);
 }
 
 const services = () => ['--fulcio-url', stack.fulcio.url, '--rekor-url', stack.rekor.url];

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
+import { captureIo } from '../../support/capture-io.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/provenance/', import.meta.url));
 const CONFORMANCE = fileURLToPath(new URL('../../../../shared/corpus/sigstore-conformance/bundle-verify/', import.meta.url));
@@ -18,21 +17,8 @@ const BEACON =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 const GITHUB = 'https://token.actions.githubusercontent.com';
 
-function io(): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks: Buffer[] = [];
-  const errors: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  stderr.on('data', (c: Buffer) => errors.push(c));
-  return {
-    stdout,
-    stderr,
-    env: {},
-    cwd: FIXTURES,
-    out: () => Buffer.concat(chunks).toString(),
-    err: () => Buffer.concat(errors).toString(),
-  };
+function io() {
+  return captureIo(FIXTURES);
 }
 
 describe('sealkit verify', () => {

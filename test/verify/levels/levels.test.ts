@@ -3,49 +3,18 @@
  * builder trust and binding (L3), for certificate identities built here field by field.
  */
 import { describe, expect, it } from 'vitest';
-import type { CertificateIdentity } from '../../../src/verify/certificate-identity.js';
 import { builderChecks } from '../../../src/verify/levels/builder-trust.js';
 import { certificateAgreementCheck } from '../../../src/verify/levels/certificate-agreement.js';
 import { hostedPlatformCheck } from '../../../src/verify/levels/hosted-platform.js';
 import { BuilderTable } from '../../../src/verify/provenance/builders.js';
 import type { ProvenanceSummary } from '../../../src/verify/provenance/parse-provenance.js';
+import type { CertificateIdentity } from '../../../src/verify/certificate-identity.js';
 import type { VerifiedSigner } from '../../../src/verify/verify-signature.js';
+import { COMMIT, WORKFLOW, certificateSigner, provenanceSummary } from '../support/summaries.js';
 
-const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
-const WORKFLOW = 'https://github.com/acme/widget/.github/workflows/release.yml@refs/heads/main';
 const GENERATOR = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/';
-const COMMIT = 'a'.repeat(40);
-
-function signer(overrides: Partial<CertificateIdentity> = {}): VerifiedSigner {
-  return {
-    kind: 'certificate',
-    identity: {
-      subject: WORKFLOW,
-      issuer: GITHUB_ISSUER,
-      buildSignerUri: WORKFLOW,
-      runnerEnvironment: 'github-hosted',
-      sourceRepositoryUri: 'https://github.com/acme/widget',
-      sourceRepositoryRef: 'refs/heads/main',
-      sourceRepositoryDigest: COMMIT,
-      buildConfigUri: WORKFLOW,
-      legacyExtensionsOnly: false,
-      notBefore: '2025-01-01T00:00:00.000Z',
-      notAfter: '2025-01-01T00:10:00.000Z',
-      ...overrides,
-    },
-  };
-}
-
-function provenance(overrides: Partial<ProvenanceSummary> = {}): ProvenanceSummary {
-  return {
-    predicateType: 'https://slsa.dev/provenance/v1',
-    builderId: 'https://github.com/actions/runner/github-hosted',
-    buildType: 'https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1',
-    source: { repository: 'https://github.com/acme/widget', ref: 'refs/heads/main', commit: COMMIT },
-    buildConfig: WORKFLOW,
-    ...overrides,
-  };
-}
+const signer = certificateSigner;
+const provenance = (overrides: Partial<ProvenanceSummary> = {}) => provenanceSummary('https://github.com/actions/runner/github-hosted', overrides);
 
 const KEY: VerifiedSigner = { kind: 'key', keyId: 'k' };
 

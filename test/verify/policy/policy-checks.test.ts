@@ -10,42 +10,14 @@ import { normalizePolicy } from '../../../src/verify/policy/verification-policy.
 import { BuilderTable } from '../../../src/verify/provenance/builders.js';
 import type { ProvenanceSummary } from '../../../src/verify/provenance/parse-provenance.js';
 import type { VerifiedSigner } from '../../../src/verify/verify-signature.js';
-import { GITHUB_ISSUER, caseArtifact, caseBundlePath, checkOf, failedIds, provenanceCase } from '../support/corpus.js';
+import { caseArtifact, caseBundlePath, checkOf, failedIds, provenanceCase } from '../support/corpus.js';
 import { dsseBundle, newKey, sha256, statement } from '../support/crafted-bundles.js';
+import { GITHUB_ISSUER, WORKFLOW, certificateSigner, provenanceSummary } from '../support/summaries.js';
 
 const GENERIC = 'https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml';
-const WORKFLOW = 'https://github.com/acme/widget/.github/workflows/release.yml@refs/heads/main';
 
-function certificateSigner(overrides: Record<string, unknown> = {}): VerifiedSigner {
-  return {
-    kind: 'certificate',
-    identity: {
-      subject: WORKFLOW,
-      issuer: GITHUB_ISSUER,
-      buildSignerUri: WORKFLOW,
-      runnerEnvironment: 'github-hosted',
-      sourceRepositoryUri: 'https://github.com/acme/widget',
-      sourceRepositoryRef: 'refs/heads/main',
-      sourceRepositoryDigest: 'a'.repeat(40),
-      buildConfigUri: WORKFLOW,
-      legacyExtensionsOnly: false,
-      notBefore: '2025-01-01T00:00:00.000Z',
-      notAfter: '2025-01-01T00:10:00.000Z',
-      ...overrides,
-    },
-  };
-}
-
-function provenance(overrides: Partial<ProvenanceSummary> = {}): ProvenanceSummary {
-  return {
-    predicateType: 'https://slsa.dev/provenance/v1',
-    builderId: WORKFLOW,
-    buildType: 'https://example.com/build/v1',
-    source: { repository: 'https://github.com/acme/widget', ref: 'refs/heads/main', commit: 'a'.repeat(40) },
-    buildConfig: WORKFLOW,
-    ...overrides,
-  };
-}
+const provenance = (overrides: Partial<ProvenanceSummary> = {}) =>
+  provenanceSummary(WORKFLOW, { buildType: 'https://example.com/build/v1', ...overrides });
 
 function run(policy: Parameters<typeof normalizePolicy>[0], signer: VerifiedSigner, summary: ProvenanceSummary | undefined) {
   const normalized = normalizePolicy(policy, 0);
