@@ -9,13 +9,35 @@ import type { Distro, License, Location, PackageType, Relationship, SbomWarning 
 /** The kinds of source a cataloger runs on. */
 export type SourceKind = 'image' | 'directory' | 'lockfile';
 
+/**
+ * Random access to a captured file: the bytes are in memory, or, for a large file of a
+ * cataloger with {@link Cataloger.randomAccess}, in a temporary file the pipeline removes.
+ * Synchronous, so that parsers stay pure functions.
+ */
+export interface FileContent {
+  readonly size: number;
+  /** Up to `length` bytes from `offset`; fewer only past the end of the file. */
+  read(offset: number, length: number): Buffer;
+}
+
+/** A {@link FileContent} over bytes held in memory. */
+export function bufferContent(buffer: Buffer): FileContent {
+  return {
+    size: buffer.length,
+    read: (offset, length) => buffer.subarray(Math.min(offset, buffer.length), Math.min(offset + length, buffer.length)),
+  };
+}
+
 /** A captured file handed to a parser. */
 export interface CatalogFile {
   /** Absolute path inside the root, e.g. `/var/lib/dpkg/status`. */
   path: string;
   /** diffID of the layer the file came from (images only). */
   layer?: string;
+  /** The whole file. Empty for a file a {@link Cataloger.randomAccess} cataloger reads through `reader`. */
   content: Buffer;
+  /** Random access to the file: set for every file of a {@link Cataloger.randomAccess} cataloger. */
+  reader?: FileContent;
 }
 
 /**
@@ -85,6 +107,16 @@ export interface Cataloger {
   readonly exclude?: readonly string[];
   /** Largest file the cataloger accepts, in bytes; larger ones are skipped with a FILE_TOO_LARGE warning. */
   readonly maxFileSize?: number;
+  /**
+   * Leading bytes (magic numbers) that select a file whatever its name or location, e.g.
+   * `\x7fELF` for executables: matching files are captured as if a pattern named them.
+   */
+  readonly magic?: readonly Buffer[];
+  /**
+   * The parser reads its files through {@link CatalogFile.reader}, so a large file (a fat jar,
+   * an executable) need not be held in memory: the pipeline may spill it to a temporary file.
+   */
+  readonly randomAccess?: boolean;
   /**
    * Turns every matched file of one view into packages. Pure: same input, same output.
    * `files` are sorted by path.
