@@ -9,6 +9,7 @@ import { dpkgCataloger } from './dpkg.js';
 import { npmLockfileCataloger } from './npm-lockfile.js';
 import { npmCataloger } from './npm.js';
 import { pythonCataloger } from './python.js';
+import { rubyGemspecCataloger } from './ruby-gemspec.js';
 
 /** Every cataloger sealkit runs, in a fixed order. */
 export const catalogers: readonly Cataloger[] = [
@@ -17,6 +18,7 @@ export const catalogers: readonly Cataloger[] = [
   pythonCataloger,
   npmCataloger,
   npmLockfileCataloger,
+  rubyGemspecCataloger,
 ];
 
 export { DISTRO_PATTERNS, detectDistro } from './distro.js';
