@@ -4,12 +4,13 @@
  * package keeps the layer where it first appeared for as long as it stays present unchanged.
  * @module
  */
-import type { CatalogResult, Cataloger, PackageDraft } from './catalog/cataloger.js';
+import { SealkitError } from '../errors.js';
+import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, detectDistro } from './catalog/index.js';
 import { GlobSet } from './glob.js';
 import type { Distro, License, Location, Package, Relationship, SbomWarning, Scope } from './model.js';
 import type { LayeredTree } from './source/layered-tree.js';
-import { TreeView, type PathMatcher } from './source/tree-view.js';
+import { TreeView, type FileSelector, type PathMatcher } from './source/tree-view.js';
 
 /** What cataloging a source produced, before sorting. */
 export interface CatalogOutcome {
@@ -52,23 +53,29 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
 
   const collector = new PackageCollector(tree.layerIds);
   for (const cataloger of catalogers) {
-    const fileMatcher = matcherOf(cataloger.patterns, cataloger.exclude ?? []);
+    // Files chosen by content carry the cataloger's name as their tag (see generate.ts).
+    const tag = cataloger.magic !== undefined && cataloger.magic.length > 0 ? cataloger.name : undefined;
+    const selector: FileSelector = {
+      matches: matcherOf(cataloger.patterns, cataloger.exclude ?? []),
+      ...(tag !== undefined ? { tag } : {}),
+      randomAccess: cataloger.randomAccess === true,
+    };
     const readMatcher = matcherOf([...cataloger.patterns, ...(cataloger.related ?? [])]);
     let previous: Attributed | undefined;
     let previousPrint: string | undefined;
     for (const view of views) {
-      const print = `${view.fingerprint(readMatcher)}\n--\n${distroPrints[view.index]}`;
+      const print = `${view.fingerprint(readMatcher, tag)}\n--\n${distroPrints[view.index]}`;
       let current: Attributed;
       if (previous !== undefined && print === previousPrint) {
         current = previous;
       } else {
         const viewWarnings: SbomWarning[] = [];
-        const files = view.files(fileMatcher);
+        const files = view.files(selector);
         const distro = distros[view.index];
         const result: CatalogResult =
           files.length === 0
             ? { packages: [], relationships: [] }
-            : cataloger.parse(files, {
+            : parseSafely(cataloger, files, {
                 resolver: view,
                 ...(distro ? { distro } : {}),
                 warn: (warning) => viewWarnings.push(warning),
@@ -83,6 +90,26 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
   }
   const distro = distros[last];
   return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
+}
+
+/**
+ * Runs a parser; a file that cannot be read (a directory's file gone since the walk) or a parser
+ * that fails on input it did not expect costs that view's result, reported as a warning, never
+ * the whole SBOM.
+ */
+function parseSafely(cataloger: Cataloger, files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
+  try {
+    return cataloger.parse(files, context);
+  } catch (error) {
+    if (error instanceof SealkitError && error.code !== 'PATH_UNREADABLE') throw error;
+    const path = error instanceof SealkitError && typeof error.details?.path === 'string' ? error.details.path : files[0]?.path;
+    context.warn({
+      code: error instanceof SealkitError ? 'PATH_UNREADABLE' : 'METADATA_UNPARSABLE',
+      message: `${cataloger.name} failed: ${(error as Error)?.message ?? String(error)}`,
+      ...(path !== undefined ? { path } : {}),
+    });
+    return { packages: [], relationships: [] };
+  }
 }
 
 function attribute(result: CatalogResult, previous: Attributed | undefined, layer: number): Map<string, number> {

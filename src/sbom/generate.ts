@@ -5,13 +5,14 @@
 import { SealkitError, SourceError, UsageError, throwIfAborted } from '../errors.js';
 import { TOOL } from '../version.js';
 import type { Cataloger, SourceKind } from './catalog/cataloger.js';
-import { DISTRO_PATTERNS, catalogers as registry } from './catalog/index.js';
+import { DISTRO_PATTERNS, catalogers as builtIn } from './catalog/index.js';
 import { catalogViews } from './catalog-views.js';
-import { GlobSet } from './glob.js';
 import type { Package, Relationship, Sbom, SbomWarning, Scope } from './model.js';
-import { DEFAULT_LIMITS, type CaptureLimits, type Wants } from './source/layered-tree.js';
+import { DEFAULT_LIMITS, type CaptureLimits } from './source/layered-tree.js';
 import { openSource } from './source/open-source.js';
-import type { SbomProgress } from './source/scanned-source.js';
+import type { SbomProgress, ScannedSource } from './source/scanned-source.js';
+import { Selection } from './source/selection.js';
+import { SpillArea } from './source/spill-area.js';
 
 export type { SbomProgress } from './source/scanned-source.js';
 
@@ -30,7 +31,11 @@ export interface GenerateSbomOptions {
   catalogers?: readonly string[];
   /** Throw on the first warning (file too large, unreadable metadata, link not followed) instead of reporting it. */
   strict?: boolean;
-  /** Memory bounds; the defaults suit real images and stop hostile ones. */
+  /**
+   * Memory and disk bounds; the defaults suit real images and stop hostile ones. Large files of
+   * catalogers that read at random (archives, executables) go to a private temporary directory
+   * under `os.tmpdir()` (honouring `TMPDIR`), removed before this returns or throws.
+   */
   limits?: Partial<CaptureLimits> & {
     /** Largest metadata file read, in bytes, unless a cataloger sets its own (default 32 MiB). */
     maxFileSize?: number;
@@ -57,22 +62,36 @@ const MAX_FETCH_ROUNDS = 2;
  * await writeFile('sbom.cdx.json', serializeSbom(sbom, 'cyclonedx-json'));
  * ```
  */
-export async function generateSbom(source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
+export function generateSbom(source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
+  return generateSbomWith(builtIn, source, options);
+}
+
+/**
+ * {@link generateSbom} with the catalogers of `registry` instead of the built-in ones.
+ * @internal Not exported from the package: tests run catalogers of their own through it.
+ */
+export async function generateSbomWith(registry: readonly Cataloger[], source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
   const scope = checkScope(options.scope);
   const timestamp = resolveTimestamp(options.timestamp);
-  const selected = selectCatalogers(options.catalogers);
+  const selected = selectCatalogers(registry, options.catalogers);
   const maxFileSize = options.limits?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const limits: CaptureLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits) };
+  const { maxFileSize: _maxFileSize, ...captureLimits } = definedOnly(options.limits);
+  const limits: CaptureLimits = { ...DEFAULT_LIMITS, ...captureLimits };
   throwIfAborted(options.signal);
 
-  const scanned = await openSource(source, {
-    platform: options.platform ?? 'linux/amd64',
-    limits,
-    wantsFor: (kind) => buildWants(applicable(selected, kind), maxFileSize),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
+  // Made lazily on the first spill; removed here however the scan or the cataloging ends.
+  const spill = new SpillArea(limits.maxSpillBytes);
+  let scanned: ScannedSource | undefined;
   try {
+    scanned = await openSource(source, {
+      platform: options.platform ?? 'linux/amd64',
+      limits,
+      selectionFor: (kind) => buildSelection(applicable(selected, kind), maxFileSize),
+      spill,
+      releaseHidden: scope === 'squashed',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     const catalogers = applicable(selected, scanned.kind);
     options.onProgress?.({ phase: 'catalog' });
     let outcome = catalogViews(scanned.tree, catalogers, scope);
@@ -93,7 +112,11 @@ export async function generateSbom(source: string, options: GenerateSbomOptions 
       tool: { name: TOOL.name, version: TOOL.version },
     };
   } finally {
-    await scanned.close();
+    try {
+      await scanned?.close();
+    } finally {
+      spill.dispose();
+    }
   }
 }
 
@@ -123,7 +146,7 @@ export function resolveTimestamp(value: Date | string | number | undefined, env 
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
-function selectCatalogers(names: readonly string[] | undefined): readonly Cataloger[] {
+function selectCatalogers(registry: readonly Cataloger[], names: readonly string[] | undefined): readonly Cataloger[] {
   if (names === undefined) return registry;
   const unknown = names.filter((name) => !registry.some((c) => c.name === name));
   if (unknown.length > 0) {
@@ -136,20 +159,22 @@ function applicable(catalogers: readonly Cataloger[], kind: SourceKind): Catalog
   return catalogers.filter((c) => c.sources.includes(kind));
 }
 
-/** What the scan keeps: every file a cataloger parses or reads, and the distro files. */
-function buildWants(catalogers: readonly Cataloger[], maxFileSize: number): Wants {
-  const set = new GlobSet<number>();
-  for (const pattern of DISTRO_PATTERNS) set.add(pattern, 1024 * 1024);
+/**
+ * What the scan keeps: every file a cataloger parses or reads, the files whose first bytes match
+ * a cataloger's magic numbers (tagged with its name), and the distro files.
+ */
+function buildSelection(catalogers: readonly Cataloger[], maxFileSize: number): Selection {
+  const selection = new Selection();
+  for (const pattern of DISTRO_PATTERNS) selection.addPattern(pattern, 1024 * 1024, false);
   for (const cataloger of catalogers) {
     const max = cataloger.maxFileSize ?? maxFileSize;
-    for (const pattern of cataloger.patterns) set.add(pattern, max, cataloger.exclude ?? []);
-    // Files only read through the resolver (license texts) get the general limit.
-    for (const pattern of cataloger.related ?? []) set.add(pattern, maxFileSize);
+    const randomAccess = cataloger.randomAccess === true;
+    for (const pattern of cataloger.patterns) selection.addPattern(pattern, max, randomAccess, cataloger.exclude ?? []);
+    for (const magic of cataloger.magic ?? []) selection.addMagic(magic, max, randomAccess, cataloger.name);
+    // Files only read through the resolver (license texts) get the general limit, in memory.
+    for (const pattern of cataloger.related ?? []) selection.addPattern(pattern, maxFileSize, false);
   }
-  return (path) => {
-    const sizes = set.match(path);
-    return sizes === undefined ? undefined : Math.max(...sizes);
-  };
+  return selection;
 }
 
 function dedupeWarnings(warnings: SbomWarning[]): SbomWarning[] {

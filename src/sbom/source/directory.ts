@@ -1,26 +1,34 @@
 /**
  * Directory and single-lockfile sources. A directory is walked without following links (links
  * are recorded and resolved later against the given root, never the host's `/`); only regular
- * files a cataloger wants are read, so FIFOs and device files are never opened.
+ * files are opened, so FIFOs and device files never are: those a cataloger wants for their
+ * path, and, when a cataloger selects files by content, every regular file for its first bytes.
+ * A file a random-access cataloger reads is not copied when large: it is read in place later.
  * @module
  */
 import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, opendir, readlink } from 'node:fs/promises';
+import { lstat, open, opendir, readlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SourceError, throwIfAborted } from '../../errors.js';
-import { LayeredTree, type Entry } from './layered-tree.js';
+import { Capturer } from './capture.js';
+import { DescriptorPool, HostFile } from './external-file.js';
+import { BY_CONTENT, LayeredTree, type Entry } from './layered-tree.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
+import { Selection, type Want } from './selection.js';
 
 // When scanning a whole host root, kernel and device trees are not part of the filesystem.
 const HOST_PSEUDO_DIRS = new Set(['proc', 'sys', 'dev']);
 const READ_CONCURRENCY = 16;
 const FETCH_MAX_BYTES = 64 * 1024 * 1024;
 
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const EMPTY = Buffer.alloc(0);
+
 /** Reads at most `max` bytes + 1 of a regular file, refusing links and special files. */
 async function readRegular(path: string, max: number): Promise<Buffer | 'too-large' | undefined> {
   let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(path, OPEN_FLAGS);
   } catch {
     return undefined;
   }
@@ -28,21 +36,29 @@ async function readRegular(path: string, max: number): Promise<Buffer | 'too-lar
     const info = await handle.stat();
     if (!info.isFile()) return undefined;
     if (info.size > max) return 'too-large';
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(Math.max(info.size - total, 64 * 1024), max + 1 - total));
-      if (chunk.length === 0) return 'too-large';
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > max) return 'too-large';
-    }
-    return Buffer.concat(chunks, total);
+    return await readRest(handle, info.size, max, EMPTY);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Reads an open file to its end after the `head` already read, at most `max` bytes in all
+ * (a file may grow while it is read).
+ */
+async function readRest(handle: FileHandle, size: number, max: number, head: Buffer): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = head.length > 0 ? [head] : [];
+  let total = head.length;
+  for (;;) {
+    const chunk = Buffer.alloc(Math.min(Math.max(size - total, 64 * 1024), max + 1 - total));
+    if (chunk.length === 0) return 'too-large';
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > max) return 'too-large';
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }
 
 async function statRoot(root: string): Promise<Stats> {
@@ -58,18 +74,20 @@ export async function scanDirectory(path: string, options: ScanOptions): Promise
   const root = resolve(path);
   const info = await statRoot(root);
   if (!info.isDirectory()) throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is not a directory`, { details: { path } });
-  const tree = new LayeredTree([undefined], options.wants, options.limits);
-  await walk(root, tree, options);
+  const tree = new LayeredTree([undefined], options.selection, options.limits);
+  const pool = new DescriptorPool();
+  await walk(root, new Capturer(tree), pool, options);
   return {
     kind: 'directory',
     description: { kind: 'directory', scheme: 'dir', location: path, name: basename(root) || '/', layers: [] },
     tree,
     fetchMissing: () => fetchFromDisk(root, tree),
-    close: async () => undefined,
+    close: async () => pool.closeAll(),
   };
 }
 
-async function walk(root: string, tree: LayeredTree, options: ScanOptions): Promise<void> {
+async function walk(root: string, capturer: Capturer, pool: DescriptorPool, options: ScanOptions): Promise<void> {
+  const { tree } = capturer;
   const pending: string[] = [''];
   const reads: Array<Promise<void>> = [];
   let filesSeen = 0;
@@ -92,17 +110,12 @@ async function walk(root: string, tree: LayeredTree, options: ScanOptions): Prom
       const rel = relDir === '' ? dirent.name : `${relDir}/${dirent.name}`;
       if (relDir === '' && root === '/' && HOST_PSEUDO_DIRS.has(dirent.name)) continue;
       filesSeen++;
-      const entry = await toEntry(root, rel, dirent, tree);
+      const entry = await toEntry(root, rel, dirent);
       if (entry === undefined) continue;
       if (entry.type === 'directory') pending.push(rel);
-      const max = tree.record(0, entry);
-      if (max !== undefined) {
-        reads.push(
-          readRegular(join(root, rel), max).then((content) => {
-            if (content === 'too-large') tree.warn('FILE_TOO_LARGE', `skipped /${rel}: over the ${max}-byte limit`, rel);
-            else if (content !== undefined) tree.capture(0, rel, content);
-          }),
-        );
+      const candidate = tree.record(0, entry);
+      if (candidate !== undefined) {
+        reads.push(captureFile(capturer, pool, join(root, rel), rel, candidate === BY_CONTENT ? undefined : candidate));
         if (reads.length >= READ_CONCURRENCY) await flush();
       }
     }
@@ -111,7 +124,46 @@ async function walk(root: string, tree: LayeredTree, options: ScanOptions): Prom
   await flush();
 }
 
-async function toEntry(root: string, rel: string, dirent: Dirent, tree: LayeredTree): Promise<Entry | undefined> {
+/**
+ * Opens a regular file once: reads the first bytes content rules need, decides, then reads the
+ * rest into memory or leaves the file to be read in place. A file that is not (or no longer) a
+ * regular file is passed over.
+ */
+async function captureFile(capturer: Capturer, pool: DescriptorPool, hostPath: string, rel: string, pathWant: Want | undefined): Promise<void> {
+  const { tree } = capturer;
+  let handle: FileHandle;
+  try {
+    handle = await open(hostPath, OPEN_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Gone since it was listed, or a link now: there is no regular file to read.
+    if (code !== 'ENOENT' && code !== 'ELOOP' && code !== 'ENOTDIR') tree.warn('PATH_UNREADABLE', `cannot read /${rel}: ${code ?? error}`, rel);
+    return;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return;
+    const sniff = capturer.sniffLength(info.size);
+    let head = EMPTY;
+    if (sniff > 0) {
+      head = Buffer.allocUnsafe(sniff);
+      head = head.subarray(0, (await handle.read(head, 0, sniff, 0)).bytesRead);
+    }
+    const want = capturer.decide(0, rel, info.size, pathWant, head);
+    if (want === undefined) return;
+    if (!capturer.keepInMemory(want, info.size)) {
+      tree.capture(0, rel, new HostFile(pool, hostPath, info.size, `/${rel}`), want.tags);
+      return;
+    }
+    const content = await readRest(handle, info.size, want.max, head);
+    if (content === 'too-large') tree.warn('FILE_TOO_LARGE', `skipped /${rel}: over the ${want.max}-byte limit`, rel);
+    else tree.capture(0, rel, content, want.tags);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function toEntry(root: string, rel: string, dirent: Dirent): Promise<Entry | undefined> {
   if (dirent.isDirectory()) return { path: rel, type: 'directory', size: 0 };
   if (dirent.isSymbolicLink()) {
     try {
@@ -121,13 +173,8 @@ async function toEntry(root: string, rel: string, dirent: Dirent, tree: LayeredT
     }
   }
   if (!dirent.isFile()) return { path: rel, type: 'other', size: 0 };
-  // Only wanted files need their size; the rest are never opened.
-  if (tree.wants(rel) === undefined) return { path: rel, type: 'file', size: 0 };
-  try {
-    return { path: rel, type: 'file', size: (await lstat(join(root, rel))).size };
-  } catch {
-    return undefined;
-  }
+  // The size is taken from the open file, when there is a reason to open it.
+  return { path: rel, type: 'file', size: 0 };
 }
 
 /** Reads link targets the views asked for straight from disk; every link on the way was recorded. */
@@ -157,7 +204,7 @@ export async function scanLockfile(path: string, options: ScanOptions): Promise<
   if (content === 'too-large') {
     throw new SourceError('LIMIT_EXCEEDED', `${path} is larger than ${LOCKFILE_MAX_BYTES} bytes`, { details: { path } });
   }
-  const tree = new LayeredTree([undefined], (rel) => (rel === name ? LOCKFILE_MAX_BYTES : undefined), options.limits);
+  const tree = new LayeredTree([undefined], new Selection().addPattern(name, LOCKFILE_MAX_BYTES, false), options.limits);
   tree.record(0, { path: name, type: 'file', size: content.length });
   tree.capture(0, name, content);
   return {

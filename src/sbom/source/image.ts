@@ -9,9 +9,11 @@ import { throwIfAborted } from '../../errors.js';
 import type { SourceDescription } from '../model.js';
 import { openDirectoryStore, openTarStore, type BlobStore } from './blob-store.js';
 import { planDockerArchive, planOciLayout, type ImagePlan } from './image-plan.js';
+import { Capturer } from './capture.js';
 import { LayeredTree, parentOf } from './layered-tree.js';
 import { streamLayer } from './layer-stream.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
+import type { TarSink } from './tar-parser.js';
 
 /** Files fetched by the second pass (link targets) are metadata too; cap them the same way. */
 const FETCH_MAX_BYTES = 64 * 1024 * 1024;
@@ -38,10 +40,11 @@ export async function scanImage(
         : await planOciLayout(store, options.platform, fallbackName);
     const tree = new LayeredTree(
       plan.layers.map((layer) => layer.diffID),
-      options.wants,
+      options.selection,
       options.limits,
+      { releaseHidden: options.releaseHidden === true },
     );
-    await firstPass(store, plan, tree, options);
+    await firstPass(store, plan, new Capturer(tree, options.spill), options);
     return {
       kind: 'image',
       description: describe(scheme, path, plan),
@@ -69,7 +72,7 @@ function describe(scheme: ImageScheme, path: string, plan: ImagePlan): SourceDes
   };
 }
 
-async function firstPass(store: BlobStore, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<void> {
+async function firstPass(store: BlobStore, plan: ImagePlan, capturer: Capturer, options: ScanOptions): Promise<void> {
   const totalBytes = plan.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0);
   let bytesRead = 0;
   for (const layer of plan.layers) {
@@ -78,10 +81,7 @@ async function firstPass(store: BlobStore, plan: ImagePlan, tree: LayeredTree, o
     await streamLayer(
       store,
       layer,
-      {
-        entry: (entry) => tree.record(layer.index, entry),
-        content: (path, content) => tree.capture(layer.index, path, content),
-      },
+      { entry: (entry) => capturer.sink(layer.index, entry) },
       {
         ...(options.signal ? { signal: options.signal } : {}),
         onBytes: (bytes) => {
@@ -108,15 +108,27 @@ async function fetchMissing(store: BlobStore, plan: ImagePlan, tree: LayeredTree
       {
         entry: (entry) => {
           if (!tree.recordFetch(layer.index, entry, wanted, ancestors)) return undefined;
-          if (entry.size <= FETCH_MAX_BYTES) return FETCH_MAX_BYTES;
+          if (entry.size <= FETCH_MAX_BYTES) return memorySink(entry.size, (content) => tree.capture(layer.index, entry.path, content));
           tree.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${FETCH_MAX_BYTES}-byte limit`, entry.path, layer.index);
           return undefined;
         },
-        content: (path, content) => tree.capture(layer.index, path, content),
       },
       { ...(options.signal ? { signal: options.signal } : {}), verify: false },
     );
   }
   for (const path of wanted) tree.searched.add(path);
   return true;
+}
+
+/** A sink that keeps a file's `size` bytes in memory and hands them over at its end. */
+function memorySink(size: number, done: (content: Buffer) => void): TarSink {
+  const content = Buffer.allocUnsafe(size);
+  let fill = 0;
+  return {
+    write: (data) => {
+      data.copy(content, fill);
+      fill += data.length;
+    },
+    end: () => done(content),
+  };
 }

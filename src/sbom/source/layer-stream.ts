@@ -1,23 +1,21 @@
 /**
  * Streams one layer blob once: raw bytes -> (digest check) -> gunzip/zstd -> (diffID check)
- * -> tar parser, handing each entry to a visitor and keeping only the bytes it asks for.
- * Nothing is written to disk and no layer is ever buffered whole.
+ * -> tar parser, handing each entry to a visitor and each wanted file's bytes to the sink the
+ * visitor returned. No layer is ever buffered whole; only a sink writes anything to disk.
  * @module
  */
 import { createHash } from 'node:crypto';
 import { SealkitError, SourceError, throwIfAborted } from '../../errors.js';
 import type { BlobStore } from './blob-store.js';
 import { decompressChunks, sniffCompression } from './decompress.js';
-import { TarParser } from './tar-parser.js';
+import { TarParser, type TarSink } from './tar-parser.js';
 import type { Entry, EntryType } from './layered-tree.js';
 import type { PlannedLayer } from './image-plan.js';
 
 /** Receives the entries of a layer in archive order. */
 export interface EntryVisitor {
-  /** Returns the largest number of bytes to capture from this entry, or undefined to skip it. */
-  entry(entry: Entry): number | undefined;
-  /** The captured content of an entry `entry` asked for. */
-  content(path: string, content: Buffer): void;
+  /** Returns the sink that receives this entry's data, or undefined to skip it. */
+  entry(entry: Entry): TarSink | undefined;
 }
 
 export interface LayerStreamOptions {
@@ -103,13 +101,12 @@ export async function streamLayer(
   const parser = new TarParser({
     entry: (raw) => {
       const type = entryType(raw.typeFlag);
-      if (type === undefined) return false;
+      if (type === undefined) return undefined;
       const path = normalizeEntryPath(raw.name, label);
-      if (path === '') return false;
+      if (path === '') return undefined;
       const linkTarget = type === 'hardlink' ? linkPath(raw.linkName) : type === 'symlink' ? raw.linkName : undefined;
-      return visitor.entry({ path, type, size: raw.size, ...(linkTarget !== undefined ? { linkTarget } : {}) }) !== undefined;
+      return visitor.entry({ path, type, size: raw.size, ...(linkTarget !== undefined ? { linkTarget } : {}) });
     },
-    content: (raw, data) => visitor.content(normalizeEntryPath(raw.name, label), data),
   });
 
   async function* rawChunks(): AsyncGenerator<Buffer> {

@@ -7,10 +7,16 @@
  */
 import { SourceError } from '../../errors.js';
 import type { SbomWarning } from '../model.js';
+import type { ExternalFile } from './external-file.js';
+import type { Selection, Want } from './selection.js';
+
+/** A captured file's bytes: in memory, or on disk (spilled, or in place in a directory). */
+export type Content = Buffer | ExternalFile;
 
 /** A recorded path in one layer. */
 export type TreeNode =
-  | { kind: 'file'; layer: number; content: Buffer }
+  /** A captured file; `tags` name the catalogers that chose it by its content. */
+  | { kind: 'file'; layer: number; content: Content; tags: readonly string[] }
   | { kind: 'symlink'; layer: number; target: string }
   /** A hard link; `target` is root-relative and names a file of the same layer. */
   | { kind: 'hardlink'; layer: number; target: string }
@@ -33,19 +39,57 @@ export interface Entry {
   linkTarget?: string;
 }
 
-/** How much of the image sealkit may keep in memory. */
+/** How much of the image sealkit may keep in memory and in temporary files. */
 export interface CaptureLimits {
-  /** Total bytes of captured file contents. */
+  /** Total bytes of captured file contents held in memory (spilled bytes do not count). */
   maxTotalBytes: number;
   /** Recorded paths (captured files, links, deletions) across all layers. */
   maxRecords: number;
+  /**
+   * A file of a random-access cataloger larger than this is not held in memory: it is spilled to
+   * a temporary file (images) or read in place (directories).
+   */
+  spillThreshold: number;
+  /**
+   * Bytes of random-access files held in memory in all; past it smaller ones are kept out of
+   * memory too, so memory stays flat however many executables an image holds.
+   */
+  maxRandomAccessMemory: number;
+  /** Bytes in temporary files at once; a file that would pass it is skipped with FILE_TOO_LARGE. */
+  maxSpillBytes: number;
 }
 
 /** Defaults sized for the largest real images while keeping memory far below the image size. */
-export const DEFAULT_LIMITS: CaptureLimits = { maxTotalBytes: 512 * 1024 * 1024, maxRecords: 2_000_000 };
+export const DEFAULT_LIMITS: CaptureLimits = {
+  maxTotalBytes: 512 * 1024 * 1024,
+  maxRecords: 2_000_000,
+  spillThreshold: 4 * 1024 * 1024,
+  maxRandomAccessMemory: 8 * 1024 * 1024,
+  maxSpillBytes: 4 * 1024 * 1024 * 1024,
+};
 
-/** Decides, per root-relative path, the largest file to capture, or undefined when unwanted. */
-export type Wants = (path: string) => number | undefined;
+/** What {@link LayeredTree.record} answers for a regular file only its first bytes can decide on. */
+export const BY_CONTENT = 'by-content';
+
+/** A regular file worth reading: wanted for its path, or maybe for its content. */
+export type Candidate = Want | typeof BY_CONTENT;
+
+/** How a tree treats what it records. */
+export interface TreeOptions {
+  /**
+   * Only the last layer's view is reported (squashed scope): a file kept out of memory that a
+   * later layer deletes or replaces is released at once, since no reported view can see it.
+   */
+  releaseHidden?: boolean;
+}
+
+type FileNode = Extract<TreeNode, { kind: 'file' }>;
+
+/** A captured file kept out of memory, tracked until a later layer hides it. */
+interface ExternalItem {
+  path: string;
+  node: FileNode;
+}
 
 interface LayerRecord {
   nodes: Map<string, TreeNode>;
@@ -56,7 +100,16 @@ interface LayerRecord {
 }
 
 const WHITEOUT = '.wh.';
+const NO_TAGS: readonly string[] = Object.freeze([]);
+const EMPTY_SET: ReadonlySet<string> = new Set();
 const OPAQUE = '.wh..wh..opq';
+
+/** How a path inside the source is shown: absolute, with exactly one leading slash. */
+export function imagePath(path: string): string {
+  let start = 0;
+  while (path.charCodeAt(start) === 0x2f) start++;
+  return `/${path.slice(start)}`;
+}
 
 /** The parent of a root-relative path (`''` for top-level entries). */
 export function parentOf(path: string): string {
@@ -78,17 +131,34 @@ export class LayeredTree {
   readonly warnings: SbomWarning[] = [];
   private totalBytes = 0;
   private recordCount = 0;
+  /** Paths with a version some cataloger chose by content, by tag. */
+  private readonly tagged = new Map<string, Set<string>>();
+  /** Captured files kept out of memory that may still be released early. */
+  private readonly external: ExternalItem[] = [];
+  /** `layer\0path` of every hard-link target: such a file stays readable through the link. */
+  private readonly linkTargets = new Set<string>();
 
   /**
    * @param layerIds diffID of each layer (undefined for a directory source)
-   * @param wants what the first pass captures; a path it wants but did not capture is absent
+   * @param selection what the first pass captures; a path it wants but did not capture is absent
    */
   constructor(
     readonly layerIds: ReadonlyArray<string | undefined>,
-    readonly wants: Wants,
-    private readonly limits: CaptureLimits = DEFAULT_LIMITS,
+    readonly selection: Selection,
+    readonly limits: CaptureLimits = DEFAULT_LIMITS,
+    private readonly options: TreeOptions = {},
   ) {
     for (let i = 0; i < layerIds.length; i++) this.records.push({ nodes: new Map(), opaque: new Set(), deletes: false });
+  }
+
+  /** True when the first pass captures `path` for its name, so a path it did not record is absent. */
+  wantsPath(path: string): boolean {
+    return this.selection.byPath(path) !== undefined;
+  }
+
+  /** Paths some version of which a cataloger tagged `tag` chose by content. */
+  taggedPaths(tag: string): ReadonlySet<string> {
+    return this.tagged.get(tag) ?? EMPTY_SET;
   }
 
   get layerCount(): number {
@@ -111,10 +181,11 @@ export class LayeredTree {
   }
 
   /**
-   * Records one entry of `layer` during a first pass. Returns the largest number of bytes to
-   * capture when the caller should read the entry's content and hand it to {@link capture}.
+   * Records one entry of `layer` during a first pass. For a regular file worth reading, returns
+   * what its path wants, or {@link BY_CONTENT} when only its first bytes can tell; the caller
+   * then decides on size and storage and hands what it kept to {@link capture}.
    */
-  record(layer: number, entry: Entry): number | undefined {
+  record(layer: number, entry: Entry): Candidate | undefined {
     const slash = entry.path.lastIndexOf('/');
     const name = entry.path.slice(slash + 1);
     if (name.startsWith(WHITEOUT)) {
@@ -124,6 +195,7 @@ export class LayeredTree {
         record.opaque.add(dir);
         record.deletes = true;
         this.count(layer, entry.path);
+        if (this.external.length > 0) this.releaseHidden(layer, dir, 'opaque');
       } else if (!name.startsWith(`${WHITEOUT}${WHITEOUT}`)) {
         // `.wh..wh.*` other than the opaque marker are aufs bookkeeping, not deletions.
         this.set(layer, dir === '' ? name.slice(WHITEOUT.length) : `${dir}/${name.slice(WHITEOUT.length)}`, {
@@ -138,6 +210,7 @@ export class LayeredTree {
         this.set(layer, entry.path, { kind: 'symlink', layer, target: entry.linkTarget ?? '' });
         return undefined;
       case 'hardlink':
+        this.linkTargets.add(`${layer}\u0000${entry.linkTarget ?? ''}`);
         this.set(layer, entry.path, { kind: 'hardlink', layer, target: entry.linkTarget ?? '' });
         return undefined;
       case 'directory':
@@ -145,13 +218,11 @@ export class LayeredTree {
         if (this.versions.has(entry.path)) this.set(layer, entry.path, { kind: 'dir', layer });
         return undefined;
       case 'file': {
-        const max = this.wants(entry.path);
-        if (max !== undefined) {
-          if (entry.size <= max) return max;
-          this.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${max}-byte limit`, entry.path, layer);
-        }
+        // Until its content is captured the file counts as unread; a capture replaces this record.
         this.markReplacement(layer, entry.path);
-        return undefined;
+        const want = this.selection.byPath(entry.path);
+        if (want !== undefined) return want;
+        return this.selection.sniffLength > 0 ? BY_CONTENT : undefined;
       }
       case 'other':
         this.markReplacement(layer, entry.path);
@@ -172,13 +243,22 @@ export class LayeredTree {
     return false;
   }
 
-  /** Stores the content of a file {@link record} asked to capture. */
-  capture(layer: number, path: string, content: Buffer): void {
-    this.totalBytes += content.length;
-    if (this.totalBytes > this.limits.maxTotalBytes) {
-      throw this.limitError(`captured metadata exceeds ${this.limits.maxTotalBytes} bytes`);
+  /** Stores the content of a file {@link record} asked about; `tags` name who chose it by content. */
+  capture(layer: number, path: string, content: Content, tags: readonly string[] = NO_TAGS): void {
+    if (Buffer.isBuffer(content)) {
+      this.totalBytes += content.length;
+      if (this.totalBytes > this.limits.maxTotalBytes) {
+        throw this.limitError(`captured metadata exceeds ${this.limits.maxTotalBytes} bytes`);
+      }
     }
-    this.set(layer, path, { kind: 'file', layer, content });
+    const node: FileNode = { kind: 'file', layer, content, tags };
+    this.set(layer, path, node);
+    for (const tag of tags) {
+      let paths = this.tagged.get(tag);
+      if (paths === undefined) this.tagged.set(tag, (paths = new Set()));
+      paths.add(path);
+    }
+    if (!Buffer.isBuffer(content) && this.options.releaseHidden) this.external.push({ path, node });
   }
 
   /** A non-directory where a recorded path or one of its ancestors was: it replaces them. */
@@ -193,6 +273,9 @@ export class LayeredTree {
     if (node.kind === 'whiteout' || node.kind === 'other' || node.kind === 'symlink' || node.kind === 'hardlink') {
       record.deletes = true;
     }
+    // An external file replaced within its own layer can never be read again, whatever the scope.
+    if (previous?.kind === 'file' && !Buffer.isBuffer(previous.content)) previous.content.release();
+    if (this.external.length > 0) this.releaseHidden(layer, path, node);
     const list = this.versions.get(path);
     if (list === undefined) {
       this.versions.set(path, [node]);
@@ -206,6 +289,38 @@ export class LayeredTree {
     if (previous === undefined) this.count(layer, path);
   }
 
+  /**
+   * Releases the files kept out of memory that `node`, recorded at `path` in `layer`, hides from
+   * every later view: an older version of the path, and for a deletion or a non-directory,
+   * everything below it. A hard-link target stays: the link may still show it.
+   */
+  private releaseHidden(layer: number, path: string, node: TreeNode | 'opaque'): void {
+    const subtree = node === 'opaque' || (node.kind !== 'file' && node.kind !== 'dir');
+    const prefix = path === '' ? '' : `${path}/`;
+    let kept = 0;
+    for (const item of this.external) {
+      const hides =
+        item.node.layer < layer &&
+        (item.path === path ? node !== 'opaque' : subtree && item.path.startsWith(prefix)) &&
+        !this.linkTargets.has(`${item.node.layer}\u0000${item.path}`);
+      if (hides) this.dropContent(item);
+      else this.external[kept++] = item;
+    }
+    this.external.length = kept;
+  }
+
+  /** Frees a captured file's bytes; its record stays, as it still hides lower layers. */
+  private dropContent(item: ExternalItem): void {
+    const { node, path } = item;
+    if (!Buffer.isBuffer(node.content)) node.content.release();
+    const record = this.records[node.layer] as LayerRecord;
+    if (record.nodes.get(path) !== node) return;
+    const other: TreeNode = { kind: 'other', layer: node.layer };
+    record.nodes.set(path, other);
+    const list = this.versions.get(path);
+    if (list !== undefined) list[list.indexOf(node)] = other;
+  }
+
   private count(layer: number, path: string): void {
     if (++this.recordCount > this.limits.maxRecords) {
       throw this.limitError(`more than ${this.limits.maxRecords} recorded paths (at /${path} in layer ${layer})`);
@@ -216,10 +331,10 @@ export class LayeredTree {
     return new SourceError('LIMIT_EXCEEDED', `${message}; the image is too large or hostile for the configured limits`);
   }
 
-  /** Adds a warning once per (code, path, layer). */
+  /** Adds a warning once per (code, path, layer); `path` is root-relative (a leading slash is tolerated). */
   warn(code: SbomWarning['code'], message: string, path?: string, layer?: number): void {
     const layerId = layer === undefined ? undefined : this.layerIds[layer];
-    const fullPath = path === undefined ? undefined : `/${path}`;
+    const fullPath = path === undefined ? undefined : imagePath(path);
     if (this.warnings.some((w) => w.code === code && w.path === fullPath && w.layer === layerId)) return;
     this.warnings.push({
       code,

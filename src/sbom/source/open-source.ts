@@ -36,14 +36,14 @@ export function parseSourceReference(text: string): { scheme?: SourceScheme; pat
 export async function openSource(text: string, openOptions: OpenOptions): Promise<ScannedSource> {
   const { scheme, path } = parseSourceReference(text);
   const kind = scheme ?? (await detectScheme(path));
-  const { wantsFor, ...rest } = openOptions;
+  const { selectionFor, ...rest } = openOptions;
   switch (kind) {
     case 'dir':
-      return scanDirectory(path, { ...rest, wants: wantsFor('directory') });
+      return scanDirectory(path, { ...rest, selection: selectionFor('directory') });
     case 'lockfile':
-      return scanLockfile(path, { ...rest, wants: wantsFor('lockfile') });
+      return scanLockfile(path, { ...rest, selection: selectionFor('lockfile') });
     default: {
-      const options = { ...rest, wants: wantsFor('image') };
+      const options = { ...rest, selection: selectionFor('image') };
       const store = await openImageStore(kind, path);
       let imageKind: ImageScheme = kind;
       // docker save output is both: prefer its own manifest.json, which names tags.

@@ -5,7 +5,9 @@
  */
 import type { SourceKind } from '../catalog/cataloger.js';
 import type { SourceDescription } from '../model.js';
-import type { CaptureLimits, LayeredTree, Wants } from './layered-tree.js';
+import type { CaptureLimits, LayeredTree } from './layered-tree.js';
+import type { Selection } from './selection.js';
+import type { SpillArea } from './spill-area.js';
 
 /** Progress of {@link generateSbom}, reported through `onProgress`. */
 export type SbomProgress =
@@ -25,15 +27,23 @@ export type SbomProgress =
 export interface ScanOptions {
   /** `os/arch[/variant]` to pick from a multi-platform index. */
   platform: string;
-  wants: Wants;
+  /** The files to keep, by path and by content. */
+  selection: Selection;
   limits?: CaptureLimits;
+  /**
+   * Where files too large for memory go while a layer streams. The caller owns it and disposes
+   * of it once the scanned source is no longer read, however the scan ended.
+   */
+  spill?: SpillArea;
+  /** Only the last view is reported: files kept out of memory that a later layer hides are released early. */
+  releaseHidden?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SbomProgress) => void;
 }
 
 /** How {@link openSource} scans: the files to keep depend on the kind of source found. */
-export interface OpenOptions extends Omit<ScanOptions, 'wants'> {
-  wantsFor(kind: SourceKind): Wants;
+export interface OpenOptions extends Omit<ScanOptions, 'selection'> {
+  selectionFor(kind: SourceKind): Selection;
 }
 
 /** A scanned source, ready for cataloging. */

@@ -1,8 +1,9 @@
 /**
  * A synchronous, push-style tar parser for layer streams. Chunks may be views into a buffer
- * the caller reuses, so the parser copies only what it keeps (a straddling header, the files a
- * visitor asked for) and never retains a chunk: a layer of any size is parsed with the memory of
- * its largest wanted file. Understands ustar, GNU long names and PAX records.
+ * the caller reuses, so the parser copies only what it keeps (a straddling header, extended
+ * headers) and never retains a chunk; a member's data goes, piece by piece, to the sink its
+ * visitor returned, which keeps what it wants: a layer of any size is parsed with the memory of
+ * what the sinks keep. Understands ustar, GNU long names and PAX records.
  * @module
  */
 import { BLOCK, checksumMatches, cString, isZero, parseNumber, parsePax, ustarName } from './tar-header.js';
@@ -16,12 +17,21 @@ export interface RawTarEntry {
   linkName: string;
 }
 
+/** Receives one member's data as it streams by. */
+export interface TarSink {
+  /**
+   * The next piece of data, in order; a view that is only valid during the call (copy what must
+   * be kept). Pieces split the data wherever the input chunks did, even inside the first bytes.
+   */
+  write(data: Buffer): void;
+  /** All `size` bytes were written. Not called when the stream ends early (that is an error). */
+  end(): void;
+}
+
 /** Receives members in archive order. */
 export interface TarVisitor {
-  /** Returns true to keep the member's data (handed to {@link TarVisitor.content}), false to skip it. */
-  entry(entry: RawTarEntry): boolean;
-  /** Data of a member `entry` chose to keep. */
-  content(entry: RawTarEntry, data: Buffer): void;
+  /** Returns a sink for the member's data, or undefined to skip it. */
+  entry(entry: RawTarEntry): TarSink | undefined;
 }
 
 /** Thrown for malformed or truncated tar data; callers wrap it with the layer's identity. */
@@ -39,10 +49,11 @@ export class TarParser {
   /** Bytes of the current member's data still to come, then padding to skip. */
   private dataLeft = 0;
   private paddingLeft = 0;
-  private current: RawTarEntry | undefined;
-  /** Where kept data is assembled (a wanted file, or an extended header's records). */
+  /** Where an extended header's records are assembled. */
   private keep: Buffer | undefined;
   private keepFill = 0;
+  /** Where the current member's data goes. */
+  private sink: TarSink | undefined;
   private extendedType: string | undefined;
   private pax: Record<string, string> = {};
   private globalPax: Record<string, string> = {};
@@ -72,7 +83,9 @@ export class TarParser {
       }
       if (this.dataLeft > 0) {
         const take = Math.min(this.dataLeft, chunk.length - pos);
-        if (this.keep !== undefined) {
+        if (this.sink !== undefined) {
+          this.sink.write(chunk.subarray(pos, pos + take));
+        } else if (this.keep !== undefined) {
           chunk.copy(this.keep, this.keepFill, pos, pos + take);
           this.keepFill += take;
         }
@@ -114,7 +127,7 @@ export class TarParser {
     if (typeFlag === 'x' || typeFlag === 'g' || typeFlag === 'L' || typeFlag === 'K') {
       if (size > MAX_EXTENDED) throw new TarFormatError(`extended header of ${size} bytes at byte ${this.offset - BLOCK}`);
       this.extendedType = typeFlag;
-      this.beginData(size, Buffer.allocUnsafe(size));
+      this.beginData(size, Buffer.allocUnsafe(size), undefined);
       return;
     }
 
@@ -129,15 +142,15 @@ export class TarParser {
     this.longName = undefined;
     this.longLink = undefined;
     this.extendedType = undefined;
-    this.current = entry;
     const dataSize = isDataless(typeFlag) ? 0 : entry.size;
-    const keep = this.visitor.entry(entry) && dataSize === entry.size;
-    this.beginData(dataSize, keep ? Buffer.allocUnsafe(dataSize) : undefined);
+    const sink = this.visitor.entry(entry);
+    this.beginData(dataSize, undefined, dataSize === entry.size ? sink : undefined);
   }
 
-  private beginData(size: number, keep: Buffer | undefined): void {
+  private beginData(size: number, keep: Buffer | undefined, sink: TarSink | undefined): void {
     this.keep = keep;
     this.keepFill = 0;
+    this.sink = sink;
     this.dataLeft = size;
     this.paddingLeft = (BLOCK - (size % BLOCK)) % BLOCK;
     this.state = 'data';
@@ -146,7 +159,9 @@ export class TarParser {
 
   private onDataEnd(): void {
     const data = this.keep;
+    const sink = this.sink;
     this.keep = undefined;
+    this.sink = undefined;
     if (this.extendedType !== undefined) {
       const type = this.extendedType;
       this.extendedType = undefined;
@@ -155,8 +170,8 @@ export class TarParser {
       else if (type === 'g') this.globalPax = { ...this.globalPax, ...parsePax(records) };
       else if (type === 'L') this.longName = cString(records, 0, records.length);
       else this.longLink = cString(records, 0, records.length);
-    } else if (data !== undefined && this.current !== undefined) {
-      this.visitor.content(this.current, data);
+    } else {
+      sink?.end();
     }
     this.state = this.paddingLeft > 0 ? 'data' : 'header';
   }

@@ -5,14 +5,48 @@
  * 40 hops, is not followed and is reported.
  * @module
  */
-import type { CatalogFile, FileResolver } from '../catalog/cataloger.js';
+import { bufferContent, type CatalogFile, type FileResolver } from '../catalog/cataloger.js';
 import { compileGlob, type Glob } from '../glob.js';
-import type { LayeredTree, TreeNode } from './layered-tree.js';
+import { imagePath, type Content, type LayeredTree, type TreeNode } from './layered-tree.js';
 
 const MAX_LINK_HOPS = 40;
+const EMPTY = Buffer.alloc(0);
+const NO_PATHS: ReadonlySet<string> = new Set();
 
 /** A predicate over root-relative paths. */
 export type PathMatcher = (path: string) => boolean;
+
+/** The files one cataloger reads from a view. */
+export interface FileSelector {
+  /** Files chosen by their path. */
+  matches: PathMatcher;
+  /** Files chosen by their content for this tag (the cataloger's name), whatever their path. */
+  tag?: string;
+  /** The cataloger reads through `reader`: every file has one, and `content` is empty. */
+  randomAccess?: boolean;
+}
+
+type FileNode = Extract<TreeNode, { kind: 'file' }>;
+
+/** The bytes of a captured file, read whole from disk when they were kept out of memory. */
+function bytesOf(content: Content): Buffer {
+  return Buffer.isBuffer(content) ? content : content.readAll();
+}
+
+/** A file as a parser receives it. */
+function catalogFile(path: string, layer: string | undefined, content: Content, randomAccess: boolean): CatalogFile {
+  const where = layer === undefined ? { path } : { path, layer };
+  if (randomAccess) return { ...where, content: EMPTY, reader: Buffer.isBuffer(content) ? bufferContent(content) : content };
+  if (Buffer.isBuffer(content)) return { ...where, content };
+  // A byte-reading parser reached a file kept out of memory (through a link): read it only if asked.
+  return {
+    ...where,
+    get content() {
+      return content.readAll();
+    },
+    reader: content,
+  };
+}
 
 /** Removes a leading slash and `.` segments; `..` is kept for the resolver to judge. */
 function segments(path: string): string[] {
@@ -37,7 +71,8 @@ export class TreeView implements FileResolver {
       const segment = pending.shift() as string;
       if (segment === '..') {
         if (done.length === 0) {
-          this.tree.warn('LINK_NOT_FOLLOWED', `/${path} leads outside the root; not followed`, path);
+          // Resolver callers pass absolute paths, views root-relative ones: show both the same way.
+          this.tree.warn('LINK_NOT_FOLLOWED', `${imagePath(path)} leads outside the root; not followed`, path);
           return undefined;
         }
         done.pop();
@@ -48,7 +83,7 @@ export class TreeView implements FileResolver {
       const node = this.tree.lookup(this.index, done.join('/'));
       if (node?.kind !== 'symlink') continue;
       if (++hops > MAX_LINK_HOPS) {
-        this.tree.warn('LINK_NOT_FOLLOWED', `/${path} has a symlink loop or a chain over ${MAX_LINK_HOPS} links; not followed`, path);
+        this.tree.warn('LINK_NOT_FOLLOWED', `${imagePath(path)} has a symlink loop or a chain over ${MAX_LINK_HOPS} links; not followed`, path);
         return undefined;
       }
       done.pop();
@@ -65,26 +100,28 @@ export class TreeView implements FileResolver {
 
   read(path: string): Buffer | undefined {
     const real = this.resolveRelative(path);
-    return real === undefined ? undefined : this.contentAt(real);
+    if (real === undefined) return undefined;
+    const content = this.contentAt(real);
+    return content === undefined ? undefined : bytesOf(content);
   }
 
   /** Content of the (link-free) path `real`, following a hard link within its layer. */
-  private contentAt(real: string): Buffer | undefined {
+  private contentAt(real: string): Content | undefined {
     const node = this.tree.lookup(this.index, real);
     if (node === undefined) {
       // Nothing recorded: absent if the first pass wanted it, otherwise unknown until fetched.
-      if (this.tree.wants(real) === undefined) this.tree.missing.add(real);
+      if (!this.tree.wantsPath(real)) this.tree.missing.add(real);
       return undefined;
     }
     if (node === null) return undefined;
     if (node.kind === 'file') return node.content;
-    if (node.kind === 'hardlink') return this.hardLinkContent(node);
+    if (node.kind === 'hardlink') return this.hardLinkTarget(node)?.content;
     return undefined;
   }
 
-  private hardLinkContent(node: Extract<TreeNode, { kind: 'hardlink' }>): Buffer | undefined {
+  private hardLinkTarget(node: Extract<TreeNode, { kind: 'hardlink' }>): FileNode | undefined {
     const target = this.tree.nodeAt(node.layer, node.target);
-    if (target?.kind === 'file') return target.content;
+    if (target?.kind === 'file') return target;
     if (target === undefined && !this.tree.searched.has(node.target)) this.tree.missing.add(node.target);
     return undefined;
   }
@@ -99,20 +136,26 @@ export class TreeView implements FileResolver {
   }
 
   /**
-   * Visible files whose own path matches `matcher`, sorted by path. A matching symlink yields
-   * the file it leads to, under the symlink's path.
+   * Visible files chosen by `selector` (a path matcher, or a matcher with a content tag), sorted
+   * by path. A symlink whose own path matches yields the file it leads to, under the symlink's
+   * path; content rules choose regular files (and hard links to them) only, as a link to an
+   * executable is the same executable.
    */
-  files(matcher: PathMatcher): CatalogFile[] {
+  files(selector: PathMatcher | FileSelector): CatalogFile[] {
+    const { matches, tag, randomAccess = false } = typeof selector === 'function' ? { matches: selector } : selector;
+    const tagged = tag === undefined ? NO_PATHS : this.tree.taggedPaths(tag);
+    const chosen = (file: FileNode | undefined, byName: boolean) => (byName || (tag !== undefined && file?.tags.includes(tag) === true) ? file : undefined);
     const out: CatalogFile[] = [];
     for (const path of this.tree.paths()) {
-      if (!matcher(path)) continue;
+      const byName = matches(path);
+      if (!byName && !tagged.has(path)) continue;
       const node = this.tree.lookup(this.index, path);
       if (node === undefined || node === null) continue;
-      let content: Buffer | undefined;
+      let content: Content | undefined;
       let layer = node.layer;
-      if (node.kind === 'file') content = node.content;
-      else if (node.kind === 'hardlink') content = this.hardLinkContent(node);
-      else if (node.kind === 'symlink') {
+      if (node.kind === 'file') content = chosen(node, byName)?.content;
+      else if (node.kind === 'hardlink') content = chosen(this.hardLinkTarget(node), byName)?.content;
+      else if (node.kind === 'symlink' && byName) {
         const real = this.resolveRelative(path);
         if (real === undefined) continue;
         content = this.contentAt(real);
@@ -120,8 +163,7 @@ export class TreeView implements FileResolver {
         if (target) layer = target.layer;
       }
       if (content === undefined) continue;
-      const id = this.tree.layerIds[layer];
-      out.push(id === undefined ? { path: `/${path}`, content } : { path: `/${path}`, layer: id, content });
+      out.push(catalogFile(`/${path}`, this.tree.layerIds[layer], content, randomAccess));
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
@@ -130,10 +172,11 @@ export class TreeView implements FileResolver {
    * A fingerprint of which version of each matching path this view sees; equal fingerprints in
    * two views mean a parser would return the same result for both.
    */
-  fingerprint(matcher: PathMatcher): string {
+  fingerprint(matcher: PathMatcher, tag?: string): string {
+    const tagged = tag === undefined ? NO_PATHS : this.tree.taggedPaths(tag);
     const parts: string[] = [];
     for (const path of this.tree.paths()) {
-      if (!matcher(path)) continue;
+      if (!matcher(path) && !tagged.has(path)) continue;
       const node = this.tree.lookup(this.index, path);
       if (node) parts.push(`${path}@${node.layer}`);
     }

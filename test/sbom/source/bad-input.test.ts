@@ -2,8 +2,8 @@ import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GlobSet } from '../../../src/sbom/glob.js';
 import { openSource } from '../../../src/sbom/source/open-source.js';
+import { Selection } from '../../../src/sbom/source/selection.js';
 import { TreeView } from '../../../src/sbom/source/tree-view.js';
 import {
   dockerArchiveFiles,
@@ -20,13 +20,12 @@ import {
 
 const MAX = 64 * 1024;
 
-function wantsFor() {
-  const set = new GlobSet<number>().add('var/lib/dpkg/status', MAX).add('etc/os-release', MAX).add('**/package.json', MAX);
-  return (path: string) => set.match(path)?.[0];
+function selectionFor() {
+  return new Selection().addPattern('var/lib/dpkg/status', MAX, false).addPattern('etc/os-release', MAX, false).addPattern('**/package.json', MAX, false);
 }
 
 function scan(source: string, signal?: AbortSignal) {
-  return openSource(source, { platform: 'linux/amd64', wantsFor, ...(signal ? { signal } : {}) });
+  return openSource(source, { platform: 'linux/amd64', selectionFor, ...(signal ? { signal } : {}) });
 }
 
 /** Samples RSS while `work` runs and returns the peak growth over the starting RSS. */

@@ -2,21 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GlobSet } from '../../../src/sbom/glob.js';
 import { openSource } from '../../../src/sbom/source/open-source.js';
+import { Selection } from '../../../src/sbom/source/selection.js';
 import { TreeView } from '../../../src/sbom/source/tree-view.js';
 import { tempDir } from '../../support/image-builder.js';
 
-function wantsFor() {
-  const set = new GlobSet<number>()
-    .add('etc/os-release', 4096)
-    .add('usr/lib/os-release', 4096)
-    .add('**/package.json', 64)
-    .add('**/package-lock.json', 4096);
-  return (path: string) => set.match(path)?.[0];
+function selectionFor() {
+  return new Selection()
+    .addPattern('etc/os-release', 4096, false)
+    .addPattern('usr/lib/os-release', 4096, false)
+    .addPattern('**/package.json', 64, false)
+    .addPattern('**/package-lock.json', 4096, false);
 }
 
-const scan = (source: string) => openSource(source, { platform: 'linux/amd64', wantsFor });
+const scan = (source: string) => openSource(source, { platform: 'linux/amd64', selectionFor });
 
 describe('directory sources', () => {
   let root: string;

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { isSealkitError } from '../../../src/errors.js';
-import { GlobSet } from '../../../src/sbom/glob.js';
 import { openSource } from '../../../src/sbom/source/open-source.js';
+import { Selection } from '../../../src/sbom/source/selection.js';
 import type { ScannedSource } from '../../../src/sbom/source/scanned-source.js';
 import { TreeView } from '../../../src/sbom/source/tree-view.js';
 import {
@@ -19,14 +19,14 @@ import {
 
 const WANTED = ['etc/os-release', 'usr/lib/os-release', 'var/lib/dpkg/status', '**/METADATA'];
 
-function wantsFor() {
-  const set = new GlobSet<number>();
-  for (const glob of WANTED) set.add(glob, 1024);
-  return (path: string) => set.match(path)?.[0];
+function selectionFor() {
+  const selection = new Selection();
+  for (const glob of WANTED) selection.addPattern(glob, 1024, false);
+  return selection;
 }
 
 async function scan(source: string, platform = 'linux/amd64'): Promise<ScannedSource> {
-  return openSource(source, { platform, wantsFor });
+  return openSource(source, { platform, selectionFor });
 }
 
 function finalView(scanned: ScannedSource): TreeView {

@@ -18,11 +18,17 @@ function parse(archive: Buffer, step: number): Seen[] {
   const seen: Seen[] = [];
   const parser = new TarParser({
     entry: (entry: RawTarEntry) => {
-      seen.push({ name: entry.name, type: entry.typeFlag, size: entry.size, linkName: entry.linkName });
-      return entry.typeFlag === '0';
-    },
-    content: (_entry, data) => {
-      (seen.at(-1) as Seen).data = data.toString();
+      const member: Seen = { name: entry.name, type: entry.typeFlag, size: entry.size, linkName: entry.linkName };
+      seen.push(member);
+      if (entry.typeFlag !== '0') return undefined;
+      const pieces: Buffer[] = [];
+      return {
+        // pieces are views into the caller's reused buffer: copy them
+        write: (data) => pieces.push(Buffer.from(data)),
+        end: () => {
+          member.data = Buffer.concat(pieces).toString();
+        },
+      };
     },
   });
   const scratch = Buffer.alloc(step);
