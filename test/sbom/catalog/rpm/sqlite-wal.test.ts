@@ -8,10 +8,10 @@ import { applyWal } from '../../../../src/sbom/catalog/rpm/sqlite-wal.js';
 import { readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
 
 // A WAL rpm left behind: rpm installed tzdata and erased python3-requests while a reader held a
-// snapshot, so both transactions are only in the WAL.
-const DIR = join(import.meta.dirname, '../../../../fixtures/catalog/rpm/sqlite-wal/var/lib/rpm');
-const DB = readFileSync(join(DIR, 'rpmdb.sqlite'));
-const WAL = readFileSync(join(DIR, 'rpmdb.sqlite-wal'));
+// snapshot, so both transactions are only in the WAL, beside the database of sqlite/.
+const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
+const DB = readFileSync(join(FIXTURES, 'sqlite/usr/lib/sysimage/rpm/rpmdb.sqlite'));
+const WAL = readFileSync(join(FIXTURES, 'sqlite-wal/var/lib/rpm/rpmdb.sqlite-wal'));
 const PAGE = 4096;
 const FRAME = 24 + PAGE;
 const FRAMES = (WAL.length - 32) / FRAME;
