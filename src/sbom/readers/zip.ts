@@ -119,7 +119,10 @@ export function openZip(source: ByteSource): ZipDirectory {
   } else if (entryCount === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     throw new ZipError('corrupt', 'the end record needs zip64 values but there is no zip64 locator');
   }
-  const prefixLength = directoryEnd - cdSize - cdOffset;
+  let prefixLength = directoryEnd - cdSize - cdOffset;
+  // some writers get the end record's offset wrong: when a directory header sits where the
+  // record says (no prefix), believe that rather than a prefix
+  if (prefixLength > 0 && readExactly(source, cdOffset, 4)?.readUInt32LE(0) === CENTRAL_SIGNATURE) prefixLength = 0;
   if (prefixLength < 0) {
     throw new ZipError('corrupt', `the central directory (offset ${cdOffset}, ${cdSize} bytes) does not end before its end record at ${directoryEnd}`);
   }
