@@ -116,7 +116,6 @@ export function buildZip(entries: readonly BuildEntry[], options: BuildOptions =
     locator.writeBigUInt64LE(BigInt(offset), 8);
     locator.writeUInt32LE(1, 16);
     parts.push(record, locator);
-    offset += record.length + locator.length;
   }
   const comment = Buffer.from(options.comment ?? '', 'utf8');
   const end = Buffer.alloc(22);
