@@ -5,9 +5,11 @@
  */
 import { apkCataloger } from './apk.js';
 import type { Cataloger } from './cataloger.js';
+import { dotnetDepsCataloger } from './dotnet-deps.js';
 import { dpkgCataloger } from './dpkg.js';
 import { npmLockfileCataloger } from './npm-lockfile.js';
 import { npmCataloger } from './npm.js';
+import { phpComposerCataloger } from './php-composer.js';
 import { pythonCataloger } from './python.js';
 import { rubyGemspecCataloger } from './ruby-gemspec.js';
 
@@ -19,6 +21,8 @@ export const catalogers: readonly Cataloger[] = [
   npmCataloger,
   npmLockfileCataloger,
   rubyGemspecCataloger,
+  phpComposerCataloger,
+  dotnetDepsCataloger,
 ];
 
 export { DISTRO_PATTERNS, detectDistro } from './distro.js';
