@@ -11,12 +11,14 @@ import { npmLockfileCataloger } from './npm-lockfile.js';
 import { npmCataloger } from './npm.js';
 import { phpComposerCataloger } from './php-composer.js';
 import { pythonCataloger } from './python.js';
+import { rpmCataloger } from './rpm/cataloger.js';
 import { rubyGemspecCataloger } from './ruby-gemspec.js';
 
 /** Every cataloger sealkit runs, in a fixed order. */
 export const catalogers: readonly Cataloger[] = [
   dpkgCataloger,
   apkCataloger,
+  rpmCataloger,
   pythonCataloger,
   npmCataloger,
   npmLockfileCataloger,
