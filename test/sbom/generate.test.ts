@@ -1,9 +1,13 @@
+import { readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSbom, resolveTimestamp } from '../../src/sbom/generate.js';
+import { SourceError } from '../../src/errors.js';
+import type { CatalogFile, Cataloger, PackageDraft } from '../../src/sbom/catalog/cataloger.js';
+import { generateSbom, generateSbomWith, resolveTimestamp } from '../../src/sbom/generate.js';
 import { serializeSbom } from '../../src/sbom/format/index.js';
-import { ociLayoutFiles, tempDir, writeTar, type TestImage } from '../support/image-builder.js';
+import { ELF_MAGIC, executableLike, ociLayoutFiles, tarOf, tempDir, writeTar, writeTree, type TestImage } from '../support/image-builder.js';
 
 const osRelease = { path: 'usr/lib/os-release', content: 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' };
 const osLink = { path: 'etc/os-release', symlink: '../usr/lib/os-release' };
@@ -134,5 +138,181 @@ describe('generateSbom', () => {
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
+/**
+ * A cataloger that exists only in this file: it chooses files by the ELF magic number, reads them
+ * through random access only, and reports the `name@version` written after the magic number.
+ */
+function probeCataloger(observe: (files: readonly CatalogFile[]) => void = () => undefined): Cataloger {
+  return {
+    name: 'probe-executable',
+    sources: ['image', 'directory'],
+    patterns: [],
+    magic: [ELF_MAGIC],
+    randomAccess: true,
+    maxFileSize: 1024 * 1024 * 1024,
+    parse(files) {
+      observe(files);
+      const packages: PackageDraft[] = files.map((file) => {
+        if (file.content.length !== 0 || file.reader === undefined) throw new Error(`${file.path} came without a reader`);
+        const marker = file.reader.read(4, 28).toString('latin1').trim();
+        if (marker === 'boom@0') throw new TypeError('a parser bug met unexpected input');
+        if (marker === 'fatal@0') throw new SourceError('LIMIT_EXCEEDED', 'the parser gave up on purpose');
+        // the same marker closes the file: the whole of it was readable
+        if (file.reader.read(file.reader.size - 32, 32).toString('latin1').trim() !== marker) throw new Error(`${file.path} is cut short`);
+        const [name, version] = marker.split('@') as [string, string];
+        return {
+          ref: file.path,
+          name,
+          version,
+          type: 'go',
+          purl: `pkg:golang/example.com/${name}@${version}`,
+          licenses: [],
+          metadata: {},
+          locations: [{ path: file.path }],
+        };
+      });
+      return { packages, relationships: [] };
+    },
+  };
+}
+
+describe('generateSbom with a cataloger that chooses files by content and reads them at random', () => {
+  let dir: string;
+  let spillParent: string;
+  let previousTmp: string | undefined;
+  const BIG = 5 * 1024 * 1024;
+  const spillDirs = () => readdirSync(spillParent);
+
+  const layered: TestImage = {
+    layers: [
+      {
+        entries: [
+          osRelease,
+          { path: 'etc/os-release', symlink: 'os-release-loop' },
+          { path: 'etc/os-release-loop', symlink: 'os-release' },
+          // over the default 4 MiB threshold: spilled
+          { path: 'usr/bin/alpha', content: executableLike(BIG, 'alpha@1.0.0') },
+          { path: 'usr/lib/beta.so.1', content: executableLike(10_000, 'beta@2.0.0') },
+          { path: 'usr/share/doc/readme', content: 'plain text\n' },
+        ],
+      },
+      {
+        entries: [
+          { path: 'usr/bin/.wh.alpha', content: '' },
+          { path: 'opt/some data file.bin', content: executableLike(20_000, 'gamma@3.0.0') },
+        ],
+      },
+    ],
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    spillParent = join(dir, 'tmp');
+    await mkdir(spillParent);
+    previousTmp = process.env.TMPDIR;
+    process.env.TMPDIR = spillParent;
+  });
+  afterAll(async () => {
+    if (previousTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previousTmp;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds executables under any name in every layer; a large one is spilled to a private directory removed at the end', async () => {
+    const archive = await writeTar(join(dir, 'probe.tar'), await ociLayoutFiles([layered]));
+    const during: Array<{ dirs: string[]; mode: number }> = [];
+    const probe = probeCataloger(() => {
+      const dirs = spillDirs();
+      during.push({ dirs, mode: dirs[0] === undefined ? 0 : statSync(join(spillParent, dirs[0])).mode & 0o777 });
+    });
+    const sbom = await generateSbomWith([probe], archive, { scope: 'all-layers', timestamp: 0 });
+    const [layer0, layer1] = sbom.source.layers.map((l) => l.diffID);
+    expect(sbom.packages.map((p) => [p.purl, p.locations])).toEqual([
+      ['pkg:golang/example.com/alpha@1.0.0', [{ path: '/usr/bin/alpha', layer: layer0 }]],
+      ['pkg:golang/example.com/beta@2.0.0', [{ path: '/usr/lib/beta.so.1', layer: layer0 }]],
+      ['pkg:golang/example.com/gamma@3.0.0', [{ path: '/opt/some data file.bin', layer: layer1 }]],
+    ]);
+    expect(sbom.packages.every((p) => p.foundBy === 'probe-executable')).toBe(true);
+    expect(during[0]?.dirs).toHaveLength(1);
+    expect(during[0]?.dirs[0]).toMatch(/^sealkit-spill-/);
+    expect(during[0]?.mode).toBe(0o700);
+    expect(spillDirs()).toEqual([]);
+
+    const squashed = await generateSbomWith([probe], archive, { timestamp: 0 });
+    expect(squashed.packages.map((p) => p.name)).toEqual(['beta', 'gamma']);
+    expect(spillDirs()).toEqual([]);
+  });
+
+  it('names image paths in warnings with one leading slash', async () => {
+    const archive = await writeTar(join(dir, 'loop.tar'), await ociLayoutFiles([layered]));
+    const sbom = await generateSbomWith([probeCataloger()], archive, { timestamp: 0 });
+    const loop = sbom.warnings.find((w) => w.code === 'LINK_NOT_FOLLOWED');
+    expect(loop).toMatchObject({ path: '/etc/os-release' });
+    expect(loop?.message).toMatch(/^\/etc\/os-release has a symlink loop/);
+    expect(sbom.warnings.every((w) => !w.path?.startsWith('//') && !w.message.includes('//'))).toBe(true);
+  });
+
+  it('removes the temporary directory when a later layer is corrupt', async () => {
+    const corrupt = zlib.gzipSync(await tarOf([{ path: 'var/lib/x', content: 'y'.repeat(5000) }]));
+    corrupt.fill(0x55, 20, 60);
+    const image: TestImage = { layers: [layered.layers[0]!, { raw: corrupt }] };
+    const archive = await writeTar(join(dir, 'corrupt.tar'), await ociLayoutFiles([image]));
+    let spilled = false;
+    const run = generateSbomWith([probeCataloger()], archive, {
+      onProgress: (p) => {
+        if (p.phase === 'layers' && p.layer === 2) spilled ||= spillDirs().length === 1;
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'LAYER_CORRUPT' });
+    expect(spilled).toBe(true);
+    expect(spillDirs()).toEqual([]);
+  });
+
+  it('removes the temporary directory when the scan is aborted', async () => {
+    const archive = await writeTar(join(dir, 'abort.tar'), await ociLayoutFiles([layered]));
+    const controller = new AbortController();
+    let spilled = false;
+    const run = generateSbomWith([probeCataloger()], archive, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'layers' && p.layer === 2 && !controller.signal.aborted) {
+          spilled = spillDirs().length === 1;
+          controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(spilled).toBe(true);
+    expect(spillDirs()).toEqual([]);
+  });
+
+  it('removes the temporary directory when a parser fails, and turns a parser bug into a warning', async () => {
+    const fatal: TestImage = { layers: [{ entries: [{ path: 'usr/bin/alpha', content: executableLike(BIG, 'fatal@0') }] }] };
+    const fatalArchive = await writeTar(join(dir, 'fatal.tar'), await ociLayoutFiles([fatal]));
+    await expect(generateSbomWith([probeCataloger()], fatalArchive)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(spillDirs()).toEqual([]);
+
+    const buggy: TestImage = { layers: [{ entries: [{ path: 'usr/bin/boom', content: executableLike(BIG, 'boom@0') }] }] };
+    const sbom = await generateSbomWith([probeCataloger()], await writeTar(join(dir, 'buggy.tar'), await ociLayoutFiles([buggy])));
+    expect(sbom.packages).toEqual([]);
+    expect(sbom.warnings).toMatchObject([{ code: 'METADATA_UNPARSABLE', path: '/usr/bin/boom', message: 'probe-executable failed: a parser bug met unexpected input' }]);
+    expect(spillDirs()).toEqual([]);
+  });
+
+  it('reads the large files of a directory in place: nothing is spilled', async () => {
+    const root = await writeTree(
+      join(dir, 'rootfs'),
+      new Map([
+        ['usr/bin/alpha', executableLike(BIG, 'alpha@1.0.0')],
+        ['srv/gamma', executableLike(1000, 'gamma@3.0.0')],
+      ]),
+    );
+    let dirsDuringParse: string[] | undefined;
+    const sbom = await generateSbomWith([probeCataloger(() => (dirsDuringParse = spillDirs()))], `dir:${root}`, { timestamp: 0 });
+    expect(sbom.packages.map((p) => `${p.name}@${p.version} ${p.locations[0]?.path}`)).toEqual(['alpha@1.0.0 /usr/bin/alpha', 'gamma@3.0.0 /srv/gamma']);
+    expect(dirsDuringParse).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import type { BlobStore } from '../../src/sbom/source/blob-store.js';
+import type { PlannedLayer } from '../../src/sbom/source/image-plan.js';
 
 export type TestEntry =
   | { path: string; content: string | Buffer; mode?: number }
@@ -250,4 +252,57 @@ export async function writeStreamedLayout(root: string, tarChunks: AsyncIterable
     ],
   ]);
   return writeTree(root, files);
+}
+
+/** The ELF magic number: what executable catalogers select files by. */
+export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/**
+ * `size` bytes (at least 64) that start with the ELF magic number and carry `marker` right after
+ * it and again in the last 32 bytes, with deterministic incompressible filler between, so a test
+ * can check a file read back through random access, start and end, against what was written.
+ */
+export function executableLike(size: number, marker: string): Buffer {
+  if (size < 64) throw new RangeError('executableLike needs at least 64 bytes');
+  const data = Buffer.alloc(size);
+  let state = 0x9e3779b9 ^ size;
+  for (let i = 0; i < size; i += 4) {
+    // xorshift32: cheap, repeatable, and gzip cannot shrink it
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    data.writeUInt32LE(state >>> 0, i - (i + 4 > size ? i + 4 - size : 0));
+  }
+  ELF_MAGIC.copy(data, 0);
+  data.fill(0x20, 4, 32);
+  data.write(marker.slice(0, 28), 4, 'latin1');
+  data.fill(0x20, size - 32, size);
+  data.write(marker.slice(0, 32), size - 32, 'latin1');
+  return data;
+}
+
+/**
+ * A blob store holding one uncompressed layer, `tar`, that hands it out in chunks of `step`
+ * bytes, each a view into one reused buffer: a layer stream then meets chunk boundaries at every
+ * place a real decompressor may put them, inside headers and inside a file's first bytes.
+ */
+export function chunkedLayerStore(tar: Buffer, step: number): { store: BlobStore; layer: PlannedLayer } {
+  const scratch = Buffer.alloc(step);
+  const store: BlobStore = {
+    path: `chunked-${step}`,
+    has: async (name) => name === 'layer',
+    size: async () => tar.length,
+    read: async () => tar,
+    head: async (_name, length) => tar.subarray(0, length),
+    chunks: async function* () {
+      for (let pos = 0; pos < tar.length; pos += step) {
+        const length = tar.copy(scratch, 0, pos, pos + step);
+        yield scratch.subarray(0, length);
+        // whatever a consumer kept a reference to is garbage now
+        scratch.fill(0xee);
+      }
+    },
+    close: async () => undefined,
+  };
+  return { store, layer: { index: 0, blob: 'layer', diffID: sha256(tar) } };
 }

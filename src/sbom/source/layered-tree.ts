@@ -209,10 +209,15 @@ export class LayeredTree {
       case 'symlink':
         this.set(layer, entry.path, { kind: 'symlink', layer, target: entry.linkTarget ?? '' });
         return undefined;
-      case 'hardlink':
-        this.linkTargets.add(`${layer}\u0000${entry.linkTarget ?? ''}`);
-        this.set(layer, entry.path, { kind: 'hardlink', layer, target: entry.linkTarget ?? '' });
+      case 'hardlink': {
+        const target = entry.linkTarget ?? '';
+        this.linkTargets.add(`${layer}\u0000${target}`);
+        this.set(layer, entry.path, { kind: 'hardlink', layer, target });
+        // A link to a file chosen by content is that file: chosen too (the target comes first in a tar).
+        const file = this.records[layer]?.nodes.get(target);
+        if (file?.kind === 'file') this.tag(entry.path, file.tags);
         return undefined;
+      }
       case 'directory':
         // A directory only matters where it replaces something recorded below.
         if (this.versions.has(entry.path)) this.set(layer, entry.path, { kind: 'dir', layer });
@@ -253,12 +258,16 @@ export class LayeredTree {
     }
     const node: FileNode = { kind: 'file', layer, content, tags };
     this.set(layer, path, node);
+    this.tag(path, tags);
+    if (!Buffer.isBuffer(content) && this.options.releaseHidden) this.external.push({ path, node });
+  }
+
+  private tag(path: string, tags: readonly string[]): void {
     for (const tag of tags) {
       let paths = this.tagged.get(tag);
       if (paths === undefined) this.tagged.set(tag, (paths = new Set()));
       paths.add(path);
     }
-    if (!Buffer.isBuffer(content) && this.options.releaseHidden) this.external.push({ path, node });
   }
 
   /** A non-directory where a recorded path or one of its ancestors was: it replaces them. */

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpillArea, SpillWriter } from '../../../src/sbom/source/spill-area.js';
+import { executableLike, tempDir } from '../../support/image-builder.js';
+
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe('SpillArea', () => {
+  let parent: string;
+  beforeAll(async () => {
+    parent = await tempDir('sealkit-spill-parent-');
+  });
+  afterAll(async () => {
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it('makes its private directory on the first spill only, and removes it whole', () => {
+    const area = new SpillArea(1 << 20, parent);
+    expect(area.directory).toBeUndefined();
+    expect(readdirSync(parent)).toEqual([]);
+    const writer = area.begin(100, '/a') as SpillWriter;
+    expect(writer).toBeInstanceOf(SpillWriter);
+    const dir = area.directory!;
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readdirSync(parent)).toHaveLength(1);
+    writer.write(Buffer.alloc(100, 1));
+    writer.finish();
+    area.dispose();
+    expect(existsSync(dir)).toBe(false);
+    area.dispose();
+  });
+
+  it('reads back what was written, in pieces, at any offset', () => {
+    const area = new SpillArea(1 << 20, parent);
+    const data = executableLike(200_000, 'piecewise');
+    const writer = area.begin(data.length, '/piecewise') as SpillWriter;
+    const scratch = Buffer.alloc(4099);
+    for (let pos = 0; pos < data.length; pos += scratch.length) {
+      const length = data.copy(scratch, 0, pos, pos + scratch.length);
+      writer.write(scratch.subarray(0, length));
+      scratch.fill(0); // the writer must not have kept the view
+    }
+    const file = writer.finish();
+    expect(file.size).toBe(data.length);
+    expect(file.readAll().equals(data)).toBe(true);
+    expect(file.read(123_457, 10).equals(data.subarray(123_457, 123_467))).toBe(true);
+    expect(file.read(data.length - 5, 100).equals(data.subarray(-5))).toBe(true);
+    expect(file.read(data.length, 100)).toHaveLength(0);
+    expect(() => file.read(-1, 4)).toThrow(RangeError);
+    area.dispose();
+  });
+
+  it('refuses a file that would pass the limit, and counts released files out', () => {
+    const area = new SpillArea(1000, parent);
+    const first = area.begin(600, '/first') as SpillWriter;
+    expect(area.begin(500, '/second')).toEqual({ reason: 'limit', limit: 1000 });
+    first.write(Buffer.alloc(600));
+    const file = first.finish();
+    expect(area.bytesInUse).toBe(600);
+    file.release();
+    expect(area.bytesInUse).toBe(0);
+    expect(readdirSync(area.directory!)).toEqual([]);
+    expect(() => file.read(0, 1)).toThrow(/released/);
+    const second = area.begin(500, '/second') as SpillWriter;
+    second.abandon();
+    expect(area.bytesInUse).toBe(0);
+    area.dispose();
+  });
+
+  it('a file cut short is not handed out', () => {
+    const area = new SpillArea(1000, parent);
+    const writer = area.begin(100, '/short') as SpillWriter;
+    writer.write(Buffer.alloc(10));
+    expect(() => writer.finish()).toThrow(/10 of 100/);
+    expect(area.bytesInUse).toBe(0);
+    area.dispose();
+  });
+
+  it('holds a bounded number of descriptors however many files it reads, and closes all of them', () => {
+    const before = openDescriptors();
+    const area = new SpillArea(1 << 20, parent);
+    const files = Array.from({ length: 100 }, (_, i) => {
+      const writer = area.begin(10, `/f${i}`) as SpillWriter;
+      writer.write(Buffer.from(`file ${String(i).padStart(5)}`));
+      return writer.finish();
+    });
+    for (const file of files) expect(file.read(5, 5).toString().trim()).toBe(String(files.indexOf(file)));
+    expect(openDescriptors() - before).toBeLessThanOrEqual(32);
+    // a writer left open by a scan that stopped halfway is closed too
+    area.begin(10, '/unfinished');
+    area.dispose();
+    expect(openDescriptors()).toBe(before);
+  });
+
+  it('reports a directory it cannot make instead of throwing', () => {
+    const area = new SpillArea(1000, '/proc/no-such-dir');
+    expect(area.begin(10, '/x')).toMatchObject({ reason: 'error', message: 'ENOENT' });
+    area.dispose();
+  });
+});
