@@ -78,13 +78,16 @@ export function readPe(content: ExecutableContent): Executable {
     const entry = new Fields(table.subarray(i * SECTION_HEADER_SIZE, (i + 1) * SECTION_HEADER_SIZE), true);
     const shortName = entry.name(0, 8);
     const name = shortName.startsWith('/') ? longName(content, stringTable, shortName) : shortName;
+    const virtualSize = entry.u32(8);
     const address = imageBase + entry.u32(12);
-    const size = entry.u32(16);
+    const rawSize = entry.u32(16);
     const offset = entry.u32(20);
     const flags = entry.u32(36);
-    // an image maps section by section: each is its own loadable range
-    segments.push({ name, address, offset, size, flags });
-    sections.push({ name, address, offset, size });
+    // an image maps section by section: each is its own loadable range (all of its file bytes,
+    // as Go's reader maps them); the section's content ends at VirtualSize, the raw size being
+    // rounded up to the file alignment (zero in object files, where the raw size is exact)
+    segments.push({ name, address, offset, size: rawSize, flags });
+    sections.push({ name, address, offset, size: virtualSize === 0 ? rawSize : Math.min(virtualSize, rawSize) });
   }
   const machine = MACHINES[machineCode] ?? `unknown-${machineCode}`;
   return { format: 'pe', machine, pointerSize, littleEndian: true, sections, segments, content };
