@@ -1,0 +1,67 @@
+/**
+ * Java archives (`java-archive`): `.jar`, `.war`, `.ear` and the other zip-based archives syft
+ * reads, with the archives nested in them. Each archive is read through random access from its
+ * zip central directory, so a large one is never held in memory.
+ *
+ * A package found several times (the same jar in two places, or a library both on its own and
+ * inside a fat jar) is one package with several locations. Locations are paths in the image;
+ * the path inside an archive of the first occurrence is `metadata.virtualPath`, and the packages
+ * of the archives that hold a nested or embedded one are `metadata.parent` (purls, space-separated).
+ * @module
+ */
+import { bufferContent, type CatalogContext, type CatalogFile, type CatalogResult, type Cataloger, type PackageDraft } from '../cataloger.js';
+import { JAVA_ARCHIVE_EXTENSIONS, walkJavaArchive, type FoundPackage } from './archive-walk.js';
+
+/** The Java archive cataloger (`java-archive`). */
+export const javaArchiveCataloger: Cataloger = {
+  name: 'java-archive',
+  sources: ['image', 'directory'],
+  patterns: JAVA_ARCHIVE_EXTENSIONS.map((extension) => `**/*.${extension}`),
+  // archives are read in place (or from a spilled temporary file), not buffered whole
+  maxFileSize: 2 * 1024 * 1024 * 1024,
+  randomAccess: true,
+  parse: parseJavaArchives,
+};
+
+function parseJavaArchives(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
+  const byPurl = new Map<string, { draft: PackageDraft; parents: Set<string> }>();
+  for (const file of files) {
+    const source = file.reader ?? bufferContent(file.content);
+    for (const found of walkJavaArchive(source, file.path, (warning) => context.warn(warning))) {
+      let entry = byPurl.get(found.purl);
+      if (entry === undefined) {
+        entry = { draft: toDraft(found, file.path), parents: new Set() };
+        byPurl.set(found.purl, entry);
+      } else if (!entry.draft.locations.some((location) => location.path === file.path)) {
+        entry.draft.locations.push({ path: file.path });
+      }
+      if (found.parent !== undefined) entry.parents.add(found.parent);
+    }
+  }
+  return {
+    packages: [...byPurl.values()].map(({ draft, parents }) => {
+      // until the model has a "contains" relationship, the enclosing packages are listed here
+      if (parents.size > 0) draft.metadata.parent = [...parents].sort().join(' ');
+      return draft;
+    }),
+    relationships: [],
+  };
+}
+
+function toDraft(found: FoundPackage, path: string): PackageDraft {
+  const { identity } = found;
+  const draft: PackageDraft = {
+    ref: found.purl,
+    name: identity.artifactId,
+    version: identity.version,
+    type: 'java',
+    purl: found.purl,
+    licenses: identity.licenses,
+    metadata: { groupId: identity.groupId, identifiedBy: identity.source, virtualPath: found.virtualPath },
+    locations: [{ path }],
+  };
+  if (identity.description !== undefined) draft.description = identity.description;
+  if (identity.homepage !== undefined) draft.homepage = identity.homepage;
+  if (identity.supplier !== undefined) draft.supplier = identity.supplier;
+  return draft;
+}
