@@ -8,6 +8,7 @@ import type { Cataloger } from './cataloger.js';
 import { dotnetDepsCataloger } from './dotnet-deps.js';
 import { dpkgCataloger } from './dpkg.js';
 import { goBinaryCataloger } from './golang/go-binary.js';
+import { javaArchiveCataloger } from './java/archive-cataloger.js';
 import { npmLockfileCataloger } from './npm-lockfile.js';
 import { npmCataloger } from './npm.js';
 import { phpComposerCataloger } from './php-composer.js';
@@ -24,6 +25,7 @@ export const catalogers: readonly Cataloger[] = [
   pythonCataloger,
   npmCataloger,
   npmLockfileCataloger,
+  javaArchiveCataloger,
   rubyGemspecCataloger,
   phpComposerCataloger,
   dotnetDepsCataloger,
