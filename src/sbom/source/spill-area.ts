@@ -1,13 +1,29 @@
 /**
  * Temporary files for captured files too large to keep in memory. The directory is private
  * (`mkdtemp`, mode 0700), made on the first spill only, and removed whole by {@link SpillArea.dispose},
- * which `generateSbom` calls however it ends. The bytes on disk at once are bounded.
+ * which `generateSbom` calls however it ends (and which runs at process exit for an area still
+ * alive then). A signal that kills the process leaves it behind: callers that handle SIGINT
+ * should abort the scan instead. The bytes on disk at once are bounded.
  * @module
  */
 import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescriptorPool, ExternalFile } from './external-file.js';
+
+/** Areas with a directory on disk; removed even when the process exits without unwinding. */
+const live = new Set<SpillArea>();
+let exitHookInstalled = false;
+
+function removeOnExit(area: SpillArea): void {
+  live.add(area);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // One listener for all areas; `exit` handlers must be synchronous, and dispose is.
+  process.once('exit', () => {
+    for (const pending of live) pending.dispose();
+  });
+}
 
 /** Why a file could not be spilled; the caller turns it into a warning naming the file. */
 export type SpillRefusal = { reason: 'limit'; limit: number } | { reason: 'error'; message: string };
@@ -48,7 +64,10 @@ export class SpillArea {
     let path: string;
     let fd: number;
     try {
-      this.dir ??= mkdtempSync(join(this.parent, 'sealkit-spill-'));
+      if (this.dir === undefined) {
+        this.dir = mkdtempSync(join(this.parent, 'sealkit-spill-'));
+        removeOnExit(this);
+      }
       path = join(this.dir, String(this.next++));
       fd = openSync(path, 'wx', 0o600);
     } catch (error) {
@@ -84,6 +103,7 @@ export class SpillArea {
     this.pool.closeAll();
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    live.delete(this);
     this.used = 0;
   }
 }

@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpillArea, SpillWriter } from '../../../src/sbom/source/spill-area.js';
 import { executableLike, tempDir } from '../../support/image-builder.js';
@@ -93,6 +96,46 @@ describe('SpillArea', () => {
     area.begin(10, '/unfinished');
     area.dispose();
     expect(openDescriptors()).toBe(before);
+  });
+
+  it('removes its directory when the process exits without unwinding', async () => {
+    // A child process loads the TypeScript module itself and calls process.exit mid-scan.
+    const work = join(parent, 'exit-test');
+    const where = join(work, 'tmp');
+    await mkdir(where, { recursive: true });
+    const child = join(work, 'child.mjs');
+    await writeFile(
+      child,
+      `import { registerHooks } from 'node:module';
+import { pathToFileURL } from 'node:url';
+registerHooks({
+  resolve(specifier, context, next) {
+    try { return next(specifier, context); } catch (error) {
+      if (specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context);
+      throw error;
+    }
+  },
+});
+const [modulePath, where] = process.argv.slice(2);
+const { SpillArea } = await import(pathToFileURL(modulePath).href);
+const area = new SpillArea(1000, where);
+const writer = area.begin(10, '/x');
+writer.write(Buffer.alloc(10));
+writer.finish();
+console.log(area.directory);
+process.exit(3);
+`,
+    );
+    const modulePath = fileURLToPath(new URL('../../../src/sbom/source/spill-area.ts', import.meta.url));
+    let output = '';
+    try {
+      execFileSync(process.execPath, ['--experimental-transform-types', '--no-warnings', child, modulePath, where], { encoding: 'utf8' });
+    } catch (error) {
+      expect((error as { status: number }).status).toBe(3);
+      output = (error as { stdout: string }).stdout;
+    }
+    expect(output.trim()).toMatch(/sealkit-spill-/);
+    expect(readdirSync(where)).toEqual([]);
   });
 
   it('reports a directory it cannot make instead of throwing', () => {
