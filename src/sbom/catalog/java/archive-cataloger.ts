@@ -27,7 +27,16 @@ function parseJavaArchives(files: readonly CatalogFile[], context: CatalogContex
   const byPurl = new Map<string, { draft: PackageDraft; parents: Set<string> }>();
   for (const file of files) {
     const source = file.reader ?? bufferContent(file.content);
-    for (const found of walkJavaArchive(source, file.path, (warning) => context.warn(warning))) {
+    let packages: FoundPackage[];
+    try {
+      packages = walkJavaArchive(source, file.path, (warning) => context.warn(warning));
+    } catch (error) {
+      // the walk turns every reading problem into a warning; anything else is a bug, but one
+      // archive must not cost the whole SBOM
+      context.warn({ code: 'METADATA_UNPARSABLE', message: `Java archive not read: ${(error as Error).message}`, path: file.path });
+      continue;
+    }
+    for (const found of packages) {
       let entry = byPurl.get(found.purl);
       if (entry === undefined) {
         entry = { draft: toDraft(found, file.path), parents: new Set() };

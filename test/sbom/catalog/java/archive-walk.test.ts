@@ -142,3 +142,41 @@ describe('java archive walk: bad input', () => {
     expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^in lib\/secret\.jar: not read: "lib\/secret\.jar" is encrypted/)]);
   });
 });
+
+describe('java archive walk: damaged real archives', () => {
+  /** A small deterministic generator, so that a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  it('never throws on 600 truncated or byte-flipped copies of the Spring Boot jar, the war and the ear', () => {
+    const demo = join(import.meta.dirname, '../../../../fixtures/catalog/java/root/opt/demo');
+    const next = random(7);
+    let warned = 0;
+    for (const name of ['demo-boot.jar', 'demo.war', 'demo.ear']) {
+      const original = readFileSync(join(demo, name));
+      for (let i = 0; i < 200; i++) {
+        const damaged = Buffer.from(original);
+        if (i % 4 === 0) {
+          const cut = Math.floor(next() * damaged.length);
+          expect(() => walk(damaged.subarray(0, cut), `/app/${name}`)).not.toThrow();
+          continue;
+        }
+        // flip a few bytes, mostly in the central directory and the end record, where offsets live
+        for (let flips = 0; flips < 1 + (i % 5); flips++) {
+          const tail = next() < 0.7;
+          const at = tail ? damaged.length - 1 - Math.floor(next() * Math.min(2048, damaged.length)) : Math.floor(next() * damaged.length);
+          damaged[at] = Math.floor(next() * 256);
+        }
+        let result: ReturnType<typeof walk> | undefined;
+        expect(() => (result = walk(damaged, `/app/${name}`))).not.toThrow();
+        if ((result?.warnings.length ?? 0) > 0) warned++;
+      }
+    }
+    expect(warned).toBeGreaterThan(100);
+  });
+});
