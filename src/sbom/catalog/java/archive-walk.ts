@@ -28,8 +28,14 @@ export interface JavaArchiveLimits {
   /**
    * Bytes inflated (metadata entries and deflated nested archives) plus central directory
    * bytes of nested archives, with every entry read counted at least {@link ENTRY_COST} bytes.
+   * The budget is this, or `workRatio` times the size of the top-level archive when that is more.
    */
   maxWorkBytes: number;
+  /**
+   * Work allowed per byte of the top-level archive. Jars are already compressed, so a war's
+   * libraries inflate to about their stored size; a bomb inflates to thousands of times it.
+   */
+  workRatio: number;
   /** Largest deflated nested archive inflated into memory. */
   maxNestedInMemory: number;
   /** Largest manifest, pom.properties or pom.xml read. */
@@ -43,6 +49,7 @@ export const JAVA_ARCHIVE_LIMITS: Readonly<JavaArchiveLimits> = {
   maxDepth: 4,
   maxNestedArchives: 4096,
   maxWorkBytes: 256 * MiB,
+  workRatio: 4,
   maxNestedInMemory: 64 * MiB,
   maxMetadataSize: 4 * MiB,
 };
@@ -82,12 +89,16 @@ class ArchiveWalk {
   private archivesLeft: number;
   private readonly limitsHit = new Set<string>();
 
+  private readonly workBudget: number;
+
   constructor(
     private readonly path: string,
     private readonly warn: (warning: SbomWarning) => void,
     private readonly limits: JavaArchiveLimits,
+    size: number,
   ) {
-    this.workLeft = limits.maxWorkBytes;
+    this.workBudget = Math.max(limits.maxWorkBytes, limits.workRatio * size);
+    this.workLeft = this.workBudget;
     this.archivesLeft = limits.maxNestedArchives;
   }
 
@@ -101,7 +112,8 @@ class ArchiveWalk {
       collected = collect(directory);
     } catch (error) {
       if (!(error instanceof ZipError)) throw error;
-      if (depth === 0 && error.failure === 'not-zip' && isRar(source)) return;
+      // `.rar` is also the RAR format's extension: such a file is not a Java resource adapter
+      if (error.failure === 'not-zip' && isRar(source)) return;
       this.report('METADATA_UNPARSABLE', inner, `not read as a Java archive: ${error.message}`);
       return;
     }
@@ -208,7 +220,7 @@ class ArchiveWalk {
   private spend(bytes: number, inner: string | undefined): boolean {
     const cost = Math.max(bytes, ENTRY_COST);
     if (cost > this.workLeft) {
-      this.limit('work', inner, `reading this archive would take more than ${this.limits.maxWorkBytes} bytes of inflation (a zip bomb?): the rest is not read`);
+      this.limit('work', inner, `reading this archive would take more than ${this.workBudget} bytes of inflation (a zip bomb?): the rest is not read`);
       this.workLeft = 0;
       return false;
     }
@@ -268,7 +280,7 @@ function isRar(source: ByteSource): boolean {
  * warnings through `warn`; nothing is thrown for bad input.
  */
 export function walkJavaArchive(source: ByteSource, path: string, warn: (warning: SbomWarning) => void, limits: JavaArchiveLimits = JAVA_ARCHIVE_LIMITS): FoundPackage[] {
-  const walk = new ArchiveWalk(path, warn, limits);
+  const walk = new ArchiveWalk(path, warn, limits, source.size);
   walk.visit(source, path, undefined, 0, undefined);
   return walk.found;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,17 @@ describe('java archive walk: zip bombs', () => {
     expect(purls).toEqual(['pkg:maven/org.example/outer@1', 'pkg:maven/org.example/padded@1']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toMatch(/more than 268435456 bytes of inflation \(a zip bomb\?\)/);
+  });
+
+  it('gives a large archive a budget in proportion to its size, so that a big war is read whole', () => {
+    // like real jars, the libraries hardly compress any further
+    const classes = Buffer.concat(Array.from({ length: 2048 }, (_, i) => createHash('sha256').update(String(i)).digest()));
+    const lib = buildZip([pom('org.example', 'lib', '1'), { name: 'classes.bin', data: classes }]);
+    const children = Array.from({ length: 20 }, (_, i) => ({ name: `WEB-INF/lib/lib-${i}.jar`, data: lib, method: 8 }));
+    const limits = { ...JAVA_ARCHIVE_LIMITS, maxWorkBytes: 256 * 1024 };
+    const archive = jar('war', children);
+    expect(walk(archive, '/app/war.war', { ...limits, workRatio: 0 }).warnings).toHaveLength(1);
+    expect(walk(archive, '/app/war.war', { ...limits, workRatio: 4 }).warnings).toEqual([]);
   });
 
   it('refuses a nested archive or a metadata file that declares a huge size, without reading it', () => {
