@@ -80,7 +80,7 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
   throwIfAborted(options.signal);
 
   // Made lazily on the first spill; removed here however the scan or the cataloging ends.
-  const spill = new SpillArea(limits.maxSpillBytes);
+  const spill = new SpillArea(limits.maxSpillBytes, { packBelow: limits.spillThreshold });
   let scanned: ScannedSource | undefined;
   try {
     scanned = await openSource(source, {

@@ -71,12 +71,14 @@ export abstract class ExternalFile implements FileContent {
    * @param hostPath where the bytes are on this machine
    * @param size the file's size when it was captured
    * @param label the file's path in the source (`/usr/bin/app`), for messages
+   * @param start where the file's bytes begin in `hostPath` (several spilled files share one)
    */
   constructor(
     protected readonly pool: DescriptorPool,
     protected readonly hostPath: string,
     readonly size: number,
     readonly label: string,
+    private readonly start = 0,
   ) {}
 
   read(offset: number, length: number): Buffer {
@@ -92,7 +94,7 @@ export abstract class ExternalFile implements FileContent {
     while (filled < wanted) {
       let read: number;
       try {
-        read = readSync(fd, out, filled, wanted - filled, offset + filled);
+        read = readSync(fd, out, filled, wanted - filled, this.start + offset + filled);
       } catch (error) {
         throw unreadable(this.label, error);
       }
@@ -111,7 +113,6 @@ export abstract class ExternalFile implements FileContent {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.pool.forget(this.hostPath);
     this.onRelease();
   }
 
@@ -123,4 +124,8 @@ export abstract class ExternalFile implements FileContent {
 }
 
 /** A file of a scanned directory, read where it is. */
-export class HostFile extends ExternalFile {}
+export class HostFile extends ExternalFile {
+  protected override onRelease(): void {
+    this.pool.forget(this.hostPath);
+  }
+}

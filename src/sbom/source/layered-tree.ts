@@ -134,7 +134,10 @@ export class LayeredTree {
   /** Paths with a version some cataloger chose by content, by tag. */
   private readonly tagged = new Map<string, Set<string>>();
   /** Captured files kept out of memory that may still be released early. */
-  private readonly external: ExternalItem[] = [];
+  private readonly external = new Set<ExternalItem>();
+  private readonly externalAt = new Map<string, ExternalItem[]>();
+  /** Only a later layer can hide them: entries of this layer or lower need no look. */
+  private lowestExternalLayer = Infinity;
   /** `layer\0path` of every hard-link target: such a file stays readable through the link. */
   private readonly linkTargets = new Set<string>();
 
@@ -195,7 +198,7 @@ export class LayeredTree {
         record.opaque.add(dir);
         record.deletes = true;
         this.count(layer, entry.path);
-        if (this.external.length > 0) this.releaseHidden(layer, dir, 'opaque');
+        if (this.external.size > 0 && layer > this.lowestExternalLayer) this.releaseHidden(layer, dir, 'opaque');
       } else if (!name.startsWith(`${WHITEOUT}${WHITEOUT}`)) {
         // `.wh..wh.*` other than the opaque marker are aufs bookkeeping, not deletions.
         this.set(layer, dir === '' ? name.slice(WHITEOUT.length) : `${dir}/${name.slice(WHITEOUT.length)}`, {
@@ -259,7 +262,14 @@ export class LayeredTree {
     const node: FileNode = { kind: 'file', layer, content, tags };
     this.set(layer, path, node);
     this.tag(path, tags);
-    if (!Buffer.isBuffer(content) && this.options.releaseHidden) this.external.push({ path, node });
+    if (!Buffer.isBuffer(content) && this.options.releaseHidden) {
+      const item = { path, node };
+      this.external.add(item);
+      const siblings = this.externalAt.get(path);
+      if (siblings === undefined) this.externalAt.set(path, [item]);
+      else siblings.push(item);
+      this.lowestExternalLayer = Math.min(this.lowestExternalLayer, layer);
+    }
   }
 
   private tag(path: string, tags: readonly string[]): void {
@@ -284,7 +294,7 @@ export class LayeredTree {
     }
     // An external file replaced within its own layer can never be read again, whatever the scope.
     if (previous?.kind === 'file' && !Buffer.isBuffer(previous.content)) previous.content.release();
-    if (this.external.length > 0) this.releaseHidden(layer, path, node);
+    if (this.external.size > 0 && layer > this.lowestExternalLayer) this.releaseHidden(layer, path, node);
     const list = this.versions.get(path);
     if (list === undefined) {
       this.versions.set(path, [node]);
@@ -304,23 +314,26 @@ export class LayeredTree {
    * everything below it. A hard-link target stays: the link may still show it.
    */
   private releaseHidden(layer: number, path: string, node: TreeNode | 'opaque'): void {
-    const subtree = node === 'opaque' || (node.kind !== 'file' && node.kind !== 'dir');
-    const prefix = path === '' ? '' : `${path}/`;
-    let kept = 0;
-    for (const item of this.external) {
-      const hides =
-        item.node.layer < layer &&
-        (item.path === path ? node !== 'opaque' : subtree && item.path.startsWith(prefix)) &&
-        !this.linkTargets.has(`${item.node.layer}\u0000${item.path}`);
-      if (hides) this.dropContent(item);
-      else this.external[kept++] = item;
+    const hidden = (item: ExternalItem) => item.node.layer < layer && !this.linkTargets.has(`${item.node.layer}\u0000${item.path}`);
+    if (node !== 'opaque') {
+      // A copy: dropping an item takes it out of the list being walked.
+      for (const item of [...(this.externalAt.get(path) ?? [])]) if (hidden(item)) this.dropContent(item);
     }
-    this.external.length = kept;
+    // Only deletions and non-directories hide a subtree; they are rare next to plain files.
+    if (node !== 'opaque' && (node.kind === 'file' || node.kind === 'dir')) return;
+    const prefix = path === '' ? '' : `${path}/`;
+    for (const item of this.external) if (item.path.startsWith(prefix) && hidden(item)) this.dropContent(item);
   }
 
   /** Frees a captured file's bytes; its record stays, as it still hides lower layers. */
   private dropContent(item: ExternalItem): void {
     const { node, path } = item;
+    this.external.delete(item);
+    const siblings = this.externalAt.get(path);
+    if (siblings !== undefined) {
+      siblings.splice(siblings.indexOf(item), 1);
+      if (siblings.length === 0) this.externalAt.delete(path);
+    }
     if (!Buffer.isBuffer(node.content)) node.content.release();
     const record = this.records[node.layer] as LayerRecord;
     if (record.nodes.get(path) !== node) return;

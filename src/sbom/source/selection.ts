@@ -31,7 +31,8 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 /** Path and content rules of one scan. */
 export class Selection {
   private readonly paths = new GlobSet<Want>();
-  private readonly magic: MagicRule[] = [];
+  /** Content rules by the first byte of their prefix: most files are ruled out by one lookup. */
+  private readonly magic = new Map<number, MagicRule[]>();
   /** One array per distinct tag combination, so captured files share them instead of allocating. */
   private readonly tagSets = new Map<string, readonly string[]>();
   private longest = 0;
@@ -45,7 +46,10 @@ export class Selection {
   /** Wants the regular files whose content starts with `prefix`, tagged `tag` (the cataloger's name). */
   addMagic(prefix: Buffer, max: number, randomAccess: boolean, tag: string): this {
     if (prefix.length === 0) throw new RangeError(`empty magic number for ${tag}`);
-    this.magic.push({ prefix: Buffer.from(prefix), max, randomAccess, tag });
+    const first = prefix[0] as number;
+    const rules = this.magic.get(first) ?? [];
+    rules.push({ prefix: Buffer.from(prefix), max, randomAccess, tag });
+    this.magic.set(first, rules);
     this.longest = Math.max(this.longest, prefix.length);
     return this;
   }
@@ -64,9 +68,11 @@ export class Selection {
 
   /** What the content rules want of a file starting with `head`, or undefined. */
   byHead(head: Buffer): Want | undefined {
+    const rules = head.length === 0 ? undefined : this.magic.get(head[0] as number);
+    if (rules === undefined) return undefined;
     let found: Want | undefined;
-    for (const rule of this.magic) {
-      if (head.length < rule.prefix.length || head.compare(rule.prefix, 0, rule.prefix.length, 0, rule.prefix.length) !== 0) continue;
+    for (const rule of rules) {
+      if (!startsWith(head, rule.prefix)) continue;
       const want: Want = { max: rule.max, randomAccess: rule.randomAccess, tags: this.tagsOf([rule.tag]) };
       found = found === undefined ? want : { ...merge(found, want), tags: this.tagsOf([...found.tags, rule.tag]) };
     }
@@ -91,6 +97,13 @@ export class Selection {
     }
     return shared;
   }
+}
+
+/** Byte by byte: prefixes are a few bytes, where `Buffer.compare` with offsets costs more than the work. */
+function startsWith(head: Buffer, prefix: Buffer): boolean {
+  if (head.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (head[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Two wants of one file: the larger size, and out of memory only when every reader allows it. */

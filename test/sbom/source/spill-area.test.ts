@@ -21,7 +21,7 @@ describe('SpillArea', () => {
   });
 
   it('makes its private directory on the first spill only, and removes it whole', () => {
-    const area = new SpillArea(1 << 20, parent);
+    const area = new SpillArea(1 << 20, { parent });
     expect(area.directory).toBeUndefined();
     expect(readdirSync(parent)).toEqual([]);
     const writer = area.begin(100, '/a') as SpillWriter;
@@ -37,7 +37,7 @@ describe('SpillArea', () => {
   });
 
   it('reads back what was written, in pieces, at any offset', () => {
-    const area = new SpillArea(1 << 20, parent);
+    const area = new SpillArea(1 << 20, { parent });
     const data = executableLike(200_000, 'piecewise');
     const writer = area.begin(data.length, '/piecewise') as SpillWriter;
     const scratch = Buffer.alloc(4099);
@@ -57,7 +57,7 @@ describe('SpillArea', () => {
   });
 
   it('refuses a file that would pass the limit, and counts released files out', () => {
-    const area = new SpillArea(1000, parent);
+    const area = new SpillArea(1000, { parent });
     const first = area.begin(600, '/first') as SpillWriter;
     expect(area.begin(500, '/second')).toEqual({ reason: 'limit', limit: 1000 });
     first.write(Buffer.alloc(600));
@@ -74,7 +74,7 @@ describe('SpillArea', () => {
   });
 
   it('a file cut short is not handed out', () => {
-    const area = new SpillArea(1000, parent);
+    const area = new SpillArea(1000, { parent });
     const writer = area.begin(100, '/short') as SpillWriter;
     writer.write(Buffer.alloc(10));
     expect(() => writer.finish()).toThrow(/10 of 100/);
@@ -84,7 +84,7 @@ describe('SpillArea', () => {
 
   it('holds a bounded number of descriptors however many files it reads, and closes all of them', () => {
     const before = openDescriptors();
-    const area = new SpillArea(1 << 20, parent);
+    const area = new SpillArea(1 << 20, { parent });
     const files = Array.from({ length: 100 }, (_, i) => {
       const writer = area.begin(10, `/f${i}`) as SpillWriter;
       writer.write(Buffer.from(`file ${String(i).padStart(5)}`));
@@ -118,7 +118,7 @@ registerHooks({
 });
 const [modulePath, where] = process.argv.slice(2);
 const { SpillArea } = await import(pathToFileURL(modulePath).href);
-const area = new SpillArea(1000, where);
+const area = new SpillArea(1000, { parent: where });
 const writer = area.begin(10, '/x');
 writer.write(Buffer.alloc(10));
 writer.finish();
@@ -138,8 +138,33 @@ process.exit(3);
     expect(readdirSync(where)).toEqual([]);
   });
 
+  it('packs small files into shared files, removed with their last member', () => {
+    const area = new SpillArea(1 << 20, { parent, packBelow: 100 });
+    const spill = (size: number, label: string) => {
+      const writer = area.begin(size, label) as SpillWriter;
+      writer.write(Buffer.from(label.padEnd(size, '.')));
+      return writer.finish();
+    };
+    const small = Array.from({ length: 50 }, (_, i) => spill(20, `/small-${i}`));
+    const large = spill(500, '/large');
+    // one pack for fifty files, one file of its own for the large one
+    expect(readdirSync(area.directory!)).toHaveLength(2);
+    expect(small.map((f) => f.read(0, 20).toString().replace(/\.+$/, ''))).toEqual(small.map((_, i) => `/small-${i}`));
+    expect(large.read(0, 6).toString()).toBe('/large');
+    large.release();
+    expect(readdirSync(area.directory!)).toHaveLength(1);
+    expect(area.bytesInUse).toBe(50 * 20);
+    for (const file of small.slice(1)) file.release();
+    expect(area.bytesInUse).toBe(50 * 20);
+    expect(small[0]!.read(0, 8).toString()).toBe('/small-0');
+    small[0]!.release();
+    expect(readdirSync(area.directory!)).toEqual([]);
+    expect(area.bytesInUse).toBe(0);
+    area.dispose();
+  });
+
   it('reports a directory it cannot make instead of throwing', () => {
-    const area = new SpillArea(1000, '/proc/no-such-dir');
+    const area = new SpillArea(1000, { parent: '/proc/no-such-dir' });
     expect(area.begin(10, '/x')).toMatchObject({ reason: 'error', message: 'ENOENT' });
     area.dispose();
   });
