@@ -183,7 +183,7 @@ describe('generateSbom with a cataloger that chooses files by content and reads 
   let dir: string;
   let spillParent: string;
   let previousTmp: string | undefined;
-  const BIG = 5 * 1024 * 1024;
+  const BIG = 3 * 1024 * 1024;
   const spillDirs = () => readdirSync(spillParent);
 
   const layered: TestImage = {
@@ -193,7 +193,7 @@ describe('generateSbom with a cataloger that chooses files by content and reads 
           osRelease,
           { path: 'etc/os-release', symlink: 'os-release-loop' },
           { path: 'etc/os-release-loop', symlink: 'os-release' },
-          // over the default 4 MiB threshold: spilled
+          // over the default 1 MiB threshold: spilled
           { path: 'usr/bin/alpha', content: executableLike(BIG, 'alpha@1.0.0') },
           { path: 'usr/lib/beta.so.1', content: executableLike(10_000, 'beta@2.0.0') },
           { path: 'usr/share/doc/readme', content: 'plain text\n' },

@@ -63,8 +63,10 @@ export interface CaptureLimits {
 export const DEFAULT_LIMITS: CaptureLimits = {
   maxTotalBytes: 512 * 1024 * 1024,
   maxRecords: 2_000_000,
-  spillThreshold: 4 * 1024 * 1024,
-  maxRandomAccessMemory: 8 * 1024 * 1024,
+  // Random-access readers pay a system call per read for a file out of memory, not a copy of it:
+  // a small budget keeps peak memory flat however many executables and archives an image has.
+  spillThreshold: 1024 * 1024,
+  maxRandomAccessMemory: 2 * 1024 * 1024,
   maxSpillBytes: 4 * 1024 * 1024 * 1024,
 };
 
