@@ -1,8 +1,9 @@
 /**
  * Root-relative path globs: `**` is any number of whole segments, `*` and `?` stay inside one
  * segment. Matching runs for every entry of every layer, so a set of globs is indexed by the
- * literal last segment most globs end in (`METADATA`, `package.json`) and only the few candidates
- * with that name, or with a wildcard name, are tested with a regular expression.
+ * literal last segment most globs end in (`METADATA`, `package.json`), or by the extension a
+ * wildcard name ends in (`*.jar`, `*.deps.json`), and only the few candidates with that name or
+ * extension, or with another wildcard name, are tested with a regular expression.
  * @module
  */
 
@@ -61,6 +62,7 @@ interface GlobEntry<T> {
 
 export class GlobSet<T> {
   private readonly byName = new Map<string, Array<GlobEntry<T>>>();
+  private readonly byExtension = new Map<string, Array<GlobEntry<T>>>();
   private readonly wildcardNamed: Array<GlobEntry<T>> = [];
 
   /** Adds `glob` with its value; paths matching one of `exclude` do not match this glob. */
@@ -68,13 +70,11 @@ export class GlobSet<T> {
     const compiled = compileGlob(glob);
     const entry: GlobEntry<T> = { glob: compiled, value, exclude: exclude.map(compileGlob) };
     const name = compiled.source.slice(compiled.source.lastIndexOf('/') + 1);
-    if (isLiteral(name)) {
-      const list = this.byName.get(name) ?? [];
-      list.push(entry);
-      this.byName.set(name, list);
-    } else {
-      this.wildcardNamed.push(entry);
-    }
+    const star = name.lastIndexOf('*');
+    if (isLiteral(name)) addTo(this.byName, name, entry);
+    // `*.jar`, `lib*.so.1`: whatever the star takes, a matching name ends in that extension.
+    else if (name.lastIndexOf('.') > star && isLiteral(name.slice(star + 1))) addTo(this.byExtension, extensionOf(name) as string, entry);
+    else this.wildcardNamed.push(entry);
     return this;
   }
 
@@ -86,9 +86,26 @@ export class GlobSet<T> {
     if (named !== undefined) {
       for (const entry of named) if (matches(entry, path)) (found ??= []).push(entry.value);
     }
+    const extension = this.byExtension.size === 0 ? undefined : extensionOf(name);
+    const sameExtension = extension === undefined ? undefined : this.byExtension.get(extension);
+    if (sameExtension !== undefined) {
+      for (const entry of sameExtension) if (matches(entry, path)) (found ??= []).push(entry.value);
+    }
     for (const entry of this.wildcardNamed) if (matches(entry, path)) (found ??= []).push(entry.value);
     return found;
   }
+}
+
+/** What follows the last dot of a file name (`jar`, `json`), or undefined without one. */
+function extensionOf(name: string): string | undefined {
+  const dot = name.lastIndexOf('.');
+  return dot === -1 ? undefined : name.slice(dot + 1);
+}
+
+function addTo<T>(index: Map<string, Array<GlobEntry<T>>>, key: string, entry: GlobEntry<T>): void {
+  const list = index.get(key);
+  if (list === undefined) index.set(key, [entry]);
+  else list.push(entry);
 }
 
 function matches<T>(entry: GlobEntry<T>, path: string): boolean {
