@@ -24,15 +24,13 @@
  * Usage: node scripts/image/build-real-image.mjs
  * @module
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withDirLock } from './lib/dir-lock.mjs';
 import { ensureTools, toolVersion } from './lib/host-tools.mjs';
+import { cachedImageDir, ensureCachedImage, runAsScript } from './lib/image-cache.mjs';
 import { dpkgOracle, npmOracle, pythonOracleInRoot } from './lib/oracles.mjs';
-import { BuildStepError, QuietRunner, logTail } from './lib/quiet-run.mjs';
+import { BuildStepError } from './lib/quiet-run.mjs';
 import { ARCHIVES, LARGE_ARCHIVES, writeArchives, writeLargeVariant } from './lib/real-image-archives.mjs';
 import { SUITE, buildLayers } from './lib/real-image-layers.mjs';
 
@@ -54,12 +52,11 @@ function inputFiles() {
   ];
 }
 
+const SPEC = { name: SUITE, repo: REPO, inputFiles: inputFiles(), build: (work, runner) => buildInto(work, runner) };
+
 /** The cache folder of the image this version of the script builds on this architecture. */
 export function realImageDir() {
-  const hash = createHash('sha256');
-  for (const file of inputFiles()) hash.update(path.relative(REPO, file)).update('\0').update(readFileSync(file)).update('\0');
-  const cache = process.env.SEALKIT_CACHE || path.join(os.homedir(), '.cache', 'sealkit');
-  return path.join(cache, 'images', `${SUITE}-${process.arch}-${hash.digest('hex').slice(0, 16)}`);
+  return cachedImageDir(SPEC);
 }
 
 /**
@@ -67,61 +64,11 @@ export function realImageDir() {
  * the cache does not hold it yet.
  * @returns {Promise<{ dir: string, description: any }>}
  */
-export async function ensureRealImage() {
-  const dir = realImageDir();
-  const descriptionFile = path.join(dir, 'image.json');
-  if (!existsSync(descriptionFile)) {
-    mkdirSync(path.dirname(dir), { recursive: true });
-    await withDirLock(`${dir}.lock`, async () => {
-      if (!existsSync(descriptionFile)) await build(dir);
-    });
-  }
-  return { dir, description: JSON.parse(readFileSync(descriptionFile, 'utf8')) };
+export function ensureRealImage() {
+  return ensureCachedImage(SPEC);
 }
 
-async function build(dir) {
-  const started = Date.now();
-  const work = `${dir}.partial`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  const logFile = path.join(work, 'build.log');
-  const runner = new QuietRunner(logFile);
-  try {
-    const description = await buildInto(work, runner);
-    description.buildSeconds = Math.round((Date.now() - started) / 100) / 10;
-    writeFileSync(path.join(work, 'image.json'), `${JSON.stringify(description, null, 2)}\n`);
-    renameSync(work, dir);
-    pruneOtherVersions(dir);
-  } catch (error) {
-    const failedLog = `${dir}.failed.log`;
-    try {
-      copyFileSync(logFile, failedLog);
-    } catch {
-      // The log is only a help; the error below is what matters.
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    throw new BuildStepError(`real image build failed: ${message}\n--- end of ${failedLog} ---\n${logTail(logFile)}`, { cause: error });
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/**
- * Removes the images earlier versions of this script built: each takes over a GiB and a
- * changed script never uses them again. One whose build is under way (locked) is kept.
- */
-function pruneOtherVersions(dir) {
-  const parent = path.dirname(dir);
-  const pattern = new RegExp(`^${SUITE}-${process.arch}-[0-9a-f]{16}$`);
-  for (const name of readdirSync(parent)) {
-    const other = path.join(parent, name);
-    if (other === dir || !pattern.test(name) || existsSync(`${other}.lock`)) continue;
-    rmSync(other, { recursive: true, force: true });
-    rmSync(`${other}.failed.log`, { force: true });
-  }
-}
-
-/** @param {QuietRunner} runner */
+/** @param {import('./lib/quiet-run.mjs').QuietRunner} runner */
 async function buildInto(work, runner) {
   ensureTools(runner);
   if (process.getuid?.() !== 0) throw new BuildStepError('building the real image needs root (mmdebstrap --mode=root, umoci unpack, chroot)');
@@ -178,12 +125,4 @@ async function buildInto(work, runner) {
   };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    const { dir } = await ensureRealImage();
-    process.stdout.write(`${dir}\n`);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runAsScript(import.meta.url, ensureRealImage);

@@ -29,26 +29,34 @@ function skopeoCopy(runner, args) {
 }
 
 /**
- * Writes every {@link ARCHIVES} form of the image `layout:ref` into `work`.
+ * Writes the {@link ARCHIVES} forms of the image `layout:ref` named in `kinds` (all by default)
+ * into `work`. A gzip docker-archive needs the plain one beside it.
  * @param {import('./quiet-run.mjs').QuietRunner} runner
- * @param {{ work: string, layout: string, ref: string, dockerTag: string }} input
+ * @param {{ work: string, layout: string, ref: string, dockerTag: string, kinds?: (keyof typeof ARCHIVES)[] }} input
  */
-export async function writeArchives(runner, { work, layout, ref, dockerTag }) {
+export async function writeArchives(runner, { work, layout, ref, dockerTag, kinds = /** @type {(keyof typeof ARCHIVES)[]} */ (Object.keys(ARCHIVES)) }) {
   const at = (name) => path.join(work, name);
   const oci = `oci:${layout}:${ref}`;
-  skopeoCopy(runner, [oci, `docker-archive:${at(ARCHIVES['docker-archive'])}:${dockerTag}:${ref}`]);
-  skopeoCopy(runner, [oci, `oci-archive:${at(ARCHIVES['oci-archive'])}:${ref}`]);
-  skopeoCopy(runner, ['--dest-compress-format', 'zstd', oci, `oci-archive:${at(ARCHIVES['oci-archive-zstd'])}:${ref}`]);
-  skopeoCopy(runner, [oci, `oci:${at(ARCHIVES['oci-dir'])}:${ref}`]);
-  await writeGzipDockerArchive(runner, {
-    dockerArchive: at(ARCHIVES['docker-archive']),
-    layoutDir: layout,
-    ref,
-    dest: at(ARCHIVES['docker-archive-gzip']),
-    workDir: at('gzip-docker-work'),
-  });
-  const zstdLayers = archivedManifest(runner, at(ARCHIVES['oci-archive-zstd']), at('zstd-check')).layers;
-  if (!zstdLayers.every((layer) => layer.mediaType.endsWith('+zstd'))) throw new BuildStepError('skopeo did not write zstd layers');
+  const wanted = new Set(kinds);
+  if (wanted.has('docker-archive') || wanted.has('docker-archive-gzip')) {
+    skopeoCopy(runner, [oci, `docker-archive:${at(ARCHIVES['docker-archive'])}:${dockerTag}:${ref}`]);
+  }
+  if (wanted.has('oci-archive')) skopeoCopy(runner, [oci, `oci-archive:${at(ARCHIVES['oci-archive'])}:${ref}`]);
+  if (wanted.has('oci-archive-zstd')) {
+    skopeoCopy(runner, ['--dest-compress-format', 'zstd', oci, `oci-archive:${at(ARCHIVES['oci-archive-zstd'])}:${ref}`]);
+    const zstdLayers = archivedManifest(runner, at(ARCHIVES['oci-archive-zstd']), at('zstd-check')).layers;
+    if (!zstdLayers.every((layer) => layer.mediaType.endsWith('+zstd'))) throw new BuildStepError('skopeo did not write zstd layers');
+  }
+  if (wanted.has('oci-dir')) skopeoCopy(runner, [oci, `oci:${at(ARCHIVES['oci-dir'])}:${ref}`]);
+  if (wanted.has('docker-archive-gzip')) {
+    await writeGzipDockerArchive(runner, {
+      dockerArchive: at(ARCHIVES['docker-archive']),
+      layoutDir: layout,
+      ref,
+      dest: at(ARCHIVES['docker-archive-gzip']),
+      workDir: at('gzip-docker-work'),
+    });
+  }
 }
 
 /**

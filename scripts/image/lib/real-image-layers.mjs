@@ -14,7 +14,7 @@ import { BuildStepError } from './quiet-run.mjs';
 
 export const SUITE = 'bookworm';
 const INCLUDE = ['ca-certificates', 'python3-requests', 'python3-yaml', 'python3-jinja2'];
-const APT_SOURCES = [
+export const APT_SOURCES = [
   'deb http://deb.debian.org/debian bookworm main',
   'deb http://deb.debian.org/debian bookworm-updates main',
   'deb http://deb.debian.org/debian-security bookworm-security main',
