@@ -76,7 +76,13 @@ export async function scanDirectory(path: string, options: ScanOptions): Promise
   if (!info.isDirectory()) throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is not a directory`, { details: { path } });
   const tree = new LayeredTree([undefined], options.selection, options.limits);
   const pool = new DescriptorPool();
-  await walk(root, new Capturer(tree), pool, options);
+  const unreadable: Unreadable = { count: 0 };
+  await walk(root, new Capturer(tree), pool, unreadable, options);
+  if (unreadable.first !== undefined) {
+    // One warning for them all: on a host root most are secrets no cataloger would have wanted.
+    const others = unreadable.count > 1 ? ` and ${unreadable.count - 1} more` : '';
+    tree.warn('PATH_UNREADABLE', `cannot read /${unreadable.first.path} (${unreadable.first.code})${others} to check their content`, unreadable.first.path);
+  }
   return {
     kind: 'directory',
     description: { kind: 'directory', scheme: 'dir', location: path, name: basename(root) || '/', layers: [] },
@@ -86,7 +92,13 @@ export async function scanDirectory(path: string, options: ScanOptions): Promise
   };
 }
 
-async function walk(root: string, capturer: Capturer, pool: DescriptorPool, options: ScanOptions): Promise<void> {
+/** Regular files that could not be opened for their first bytes. */
+interface Unreadable {
+  count: number;
+  first?: { path: string; code: string };
+}
+
+async function walk(root: string, capturer: Capturer, pool: DescriptorPool, unreadable: Unreadable, options: ScanOptions): Promise<void> {
   const { tree } = capturer;
   const pending: string[] = [''];
   const reads: Array<Promise<void>> = [];
@@ -115,7 +127,7 @@ async function walk(root: string, capturer: Capturer, pool: DescriptorPool, opti
       if (entry.type === 'directory') pending.push(rel);
       const candidate = tree.record(0, entry);
       if (candidate !== undefined) {
-        reads.push(captureFile(capturer, pool, join(root, rel), rel, candidate === BY_CONTENT ? undefined : candidate));
+        reads.push(captureFile(capturer, pool, join(root, rel), rel, candidate === BY_CONTENT ? undefined : candidate, unreadable));
         if (reads.length >= READ_CONCURRENCY) await flush();
       }
     }
@@ -129,15 +141,24 @@ async function walk(root: string, capturer: Capturer, pool: DescriptorPool, opti
  * rest into memory or leaves the file to be read in place. A file that is not (or no longer) a
  * regular file is passed over.
  */
-async function captureFile(capturer: Capturer, pool: DescriptorPool, hostPath: string, rel: string, pathWant: Want | undefined): Promise<void> {
+async function captureFile(
+  capturer: Capturer,
+  pool: DescriptorPool,
+  hostPath: string,
+  rel: string,
+  pathWant: Want | undefined,
+  unreadable: Unreadable,
+): Promise<void> {
   const { tree } = capturer;
   let handle: FileHandle;
   try {
     handle = await open(hostPath, OPEN_FLAGS);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
     // Gone since it was listed, or a link now: there is no regular file to read.
-    if (code !== 'ENOENT' && code !== 'ELOOP' && code !== 'ENOTDIR') tree.warn('PATH_UNREADABLE', `cannot read /${rel}: ${code ?? error}`, rel);
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return;
+    if (pathWant !== undefined) tree.warn('PATH_UNREADABLE', `cannot read /${rel}: ${code}`, rel);
+    else if (unreadable.count++ === 0) unreadable.first = { path: rel, code };
     return;
   }
   try {
