@@ -233,6 +233,8 @@ describe('polyglot bookworm image against its oracles', () => {
     for (const type of ['rpm', 'npm'] as const) expect(layersOf(packagesOf(sbom, type)), type).toEqual([apps?.diffID]);
     expect(layersOf(at(sbom, image.description.fatJar.path))).toEqual([apps?.diffID]);
     expect(layersOf(at(sbom, '/usr/bin/skopeo'))).toEqual([base?.diffID]);
+    const esbuild = image.go.find((binary) => goMainPath(binary) === 'github.com/evanw/esbuild');
+    expect(layersOf(at(sbom, esbuild?.file ?? 'no esbuild'))).toEqual([apps?.diffID]);
   });
 
   it('warns about nothing in an image made by Debian, rpm and npm', async () => {
@@ -248,7 +250,7 @@ describe('polyglot bookworm image against its oracles', () => {
 
   it('serializes every package to CycloneDX and SPDX, with dependency relationships in both', async () => {
     const sbom = await scan('oci-archive');
-    const cyclonedx = JSON.parse(serializeSbom(sbom, 'cyclonedx-json')) as { components?: Array<{ purl?: string }>; dependencies?: Array<{ dependsOn?: string[] }> };
+    const cyclonedx = JSON.parse(serializeSbom(sbom, 'cyclonedx-json')) as { components?: Array<{ purl?: string }>; dependencies?: Array<{ ref: string; dependsOn?: string[] }> };
     const spdx = JSON.parse(serializeSbom(sbom, 'spdx-json')) as {
       packages?: Array<{ externalRefs?: Array<{ referenceType: string; referenceLocator: string }> }>;
       relationships?: Array<{ relationshipType: string }>;
@@ -259,7 +261,13 @@ describe('polyglot bookworm image against its oracles', () => {
     expect(purls.filter((purl) => !cyclonedxPurls.has(purl))).toEqual([]);
     expect(purls.filter((purl) => !spdxPurls.has(purl))).toEqual([]);
     expect(sbom.relationships.length).toBeGreaterThan(0);
-    expect((cyclonedx.dependencies ?? []).some((dependency) => (dependency.dependsOn ?? []).length > 0)).toBe(true);
+    const edges = sbom.relationships.map((relationship) => `${relationship.from} ${relationship.type} ${relationship.to}`);
+    expect(edges.filter((edge, index) => edges.indexOf(edge) !== index)).toEqual([]);
+    const dependencies = cyclonedx.dependencies ?? [];
+    expect(dependencies.some((dependency) => (dependency.dependsOn ?? []).length > 0)).toBe(true);
+    const refs = dependencies.map((dependency) => dependency.ref);
+    expect(refs.filter((ref, index) => refs.indexOf(ref) !== index)).toEqual([]);
+    for (const dependency of dependencies) expect(new Set(dependency.dependsOn ?? []).size, dependency.ref).toBe((dependency.dependsOn ?? []).length);
     expect((spdx.relationships ?? []).some((relationship) => relationship.relationshipType === 'DEPENDS_ON')).toBe(true);
   });
 });
