@@ -6,7 +6,8 @@
  * - deb and Python: Debian packages, python3-requests and friends;
  * - Java: Debian's library jars (commons-lang3, slf4j, guava, jackson) with their maven-repo poms,
  *   and a Spring Boot jar nesting some of them, shipped in an rpm;
- * - Go: Debian's skopeo, umoci and docker-registry, and esbuild's executable from npm (module mode);
+ * - Go: Debian's skopeo, umoci, docker-registry and CNI plugins, and esbuild's and lefthook's
+ *   executables from npm (module mode, with their dependencies' h1: hashes);
  * - Ruby: Debian's ruby, ruby-sinatra and ruby-json gems, and Ruby's default and bundled gems;
  * - rpm: Debian's rpm and an rpm database at /var/lib/rpm written by it;
  * - npm: two projects installed by `npm ci`.

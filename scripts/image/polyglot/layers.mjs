@@ -6,7 +6,7 @@
  * 2. what an application layer adds on top: an rpm database at /var/lib/rpm written by the
  *    image's own rpm (packages recorded with `--justdb`, and an application rpm installed for
  *    real whose Spring Boot jar nests Debian's library jars), and two npm projects installed by
- *    `npm ci`, one of them holding esbuild's Go executable.
+ *    `npm ci`, one of them holding Go executables (esbuild's, lefthook's).
  * @module
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
