@@ -206,6 +206,11 @@ function report({ key, title, grownBy, description }, results, largeResults, ora
     const floorTarget = row.scheme === 'oci-archive' ? ` (target <= ${TARGETS.ratioVsFloor}x)` : ' (uncompressed layers: the floor only reads them; no target)';
     const floorName = row.floor === row.floorNode ? 'Node' : row.scheme === 'docker-archive' ? 'dd' : 'dd | gzip -dc';
     verdict(row.scheme !== 'oci-archive' || vsFloor <= TARGETS.ratioVsFloor, `${row.label}: sealkit takes ${vsFloor.toFixed(2)}x the floor (${floorName}, the faster)${floorTarget}`);
+    if (row.scheme === 'oci-archive' && row.floor !== row.floorGzip) {
+      // the issue states the target against `gzip -dc`; the stricter Node floor above is the one held
+      const vsGzip = row.sealkit.seconds / row.floorGzip.seconds;
+      verdict(vsGzip <= TARGETS.ratioVsFloor, `${row.label}: sealkit takes ${vsGzip.toFixed(2)}x dd | gzip -dc (target <= ${TARGETS.ratioVsFloor}x)`);
+    }
     verdict(row.sealkit.peakMiB < TARGETS.peakMiB, `${row.label}: sealkit peak RSS ${row.sealkit.peakMiB.toFixed(1)} MiB (target < ${TARGETS.peakMiB} MiB)`);
     const differ = ecosystems.filter((e) => row.sealkit.packages[e] !== oracle[e]);
     verdict(differ.length === 0, `${row.label}: sealkit's package counts ${counts(row.sealkit.packages)} match the oracle ${counts(oracle)}${differ.length ? ` (differ: ${differ.join(', ')})` : ''}`);
