@@ -124,18 +124,20 @@ class CaptureSink implements TarSink {
     return this.target === null;
   }
 
-  write(data: Buffer): void {
+  write(data: Buffer): boolean {
     let offset = 0;
     if (this.target === undefined) {
       const head = this.head as Buffer;
       offset = Math.min(head.length - this.headFill, data.length);
       data.copy(head, this.headFill, 0, offset);
       this.headFill += offset;
-      if (this.headFill < head.length) return;
+      if (this.headFill < head.length) return true;
       this.start(head);
     }
-    if (this.target === null || offset === data.length) return;
-    this.put(offset === 0 ? data : data.subarray(offset));
+    // Most files are not wanted once their first bytes are known: let the parser skip the rest.
+    if (this.target === null) return false;
+    if (offset < data.length) this.put(offset === 0 ? data : data.subarray(offset));
+    return this.target !== null;
   }
 
   end(): void {

@@ -128,6 +128,7 @@ function memorySink(size: number, done: (content: Buffer) => void): TarSink {
     write: (data) => {
       data.copy(content, fill);
       fill += data.length;
+      return true;
     },
     end: () => done(content),
   };

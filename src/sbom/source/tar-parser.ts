@@ -22,8 +22,10 @@ export interface TarSink {
   /**
    * The next piece of data, in order; a view that is only valid during the call (copy what must
    * be kept). Pieces split the data wherever the input chunks did, even inside the first bytes.
+   * Returns false when the sink wants nothing more of this member: it then gets no more data
+   * and no {@link end}, and the rest of the member is skipped without a view being made.
    */
-  write(data: Buffer): void;
+  write(data: Buffer): boolean;
   /** All `size` bytes were written. Not called when the stream ends early (that is an error). */
   end(): void;
 }
@@ -84,7 +86,7 @@ export class TarParser {
       if (this.dataLeft > 0) {
         const take = Math.min(this.dataLeft, chunk.length - pos);
         if (this.sink !== undefined) {
-          this.sink.write(chunk.subarray(pos, pos + take));
+          if (!this.sink.write(chunk.subarray(pos, pos + take))) this.sink = undefined;
         } else if (this.keep !== undefined) {
           chunk.copy(this.keep, this.keepFill, pos, pos + take);
           this.keepFill += take;

@@ -24,7 +24,7 @@ function parse(archive: Buffer, step: number): Seen[] {
       const pieces: Buffer[] = [];
       return {
         // pieces are views into the caller's reused buffer: copy them
-        write: (data) => pieces.push(Buffer.from(data)),
+        write: (data) => pieces.push(Buffer.from(data)) > 0,
         end: () => {
           member.data = Buffer.concat(pieces).toString();
         },
@@ -104,6 +104,27 @@ describe('TarParser', () => {
     const corrupt = tarHeader('file', 0);
     corrupt[0] = 0x41;
     expect(() => parse(corrupt, 512)).toThrow(/checksum/);
+  });
+
+  it('stops feeding a sink that wants no more of its member, and goes on with the next', async () => {
+    const archive = await tarOf([
+      { path: 'big', content: 'x'.repeat(5000) },
+      { path: 'next', content: 'kept' },
+    ]);
+    const calls: string[] = [];
+    const parser = new TarParser({
+      entry: (entry) => ({
+        write: (data) => {
+          calls.push(`${entry.name}:${data.length}`);
+          return entry.name !== 'big';
+        },
+        end: () => calls.push(`${entry.name}:end`),
+      }),
+    });
+    for (let pos = 0; pos < archive.length; pos += 1000) parser.write(archive.subarray(pos, pos + 1000));
+    parser.end();
+    // 'big' starts after its 512-byte header: one piece of 488 bytes, then nothing
+    expect(calls).toEqual(['big:488', 'next:4', 'next:end']);
   });
 
   it('stops at the end-of-archive marker and ignores what follows', () => {
