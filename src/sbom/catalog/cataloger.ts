@@ -5,28 +5,21 @@
  * @module
  */
 import type { Distro, License, Location, PackageType, Relationship, SbomWarning } from '../model.js';
-
-/** The kinds of source a cataloger runs on. */
-export type SourceKind = 'image' | 'directory' | 'lockfile';
+import type { ByteSource } from '../readers/byte-source.js';
 
 /**
  * Random access to a captured file: the bytes are in memory, or, for a large file of a
  * cataloger with {@link Cataloger.randomAccess}, in a temporary file the pipeline removes.
- * Synchronous, so that parsers stay pure functions.
+ * Synchronous, so that parsers stay pure functions. It is the format readers' {@link ByteSource}
+ * under the name the cataloger contract uses, not a type of its own.
  */
-export interface FileContent {
-  readonly size: number;
-  /** Up to `length` bytes from `offset`; fewer only past the end of the file. */
-  read(offset: number, length: number): Buffer;
-}
+export type FileContent = ByteSource;
 
-/** A {@link FileContent} over bytes held in memory. */
-export function bufferContent(buffer: Buffer): FileContent {
-  return {
-    size: buffer.length,
-    read: (offset, length) => buffer.subarray(Math.min(offset, buffer.length), Math.min(offset + length, buffer.length)),
-  };
-}
+/** A {@link FileContent} over bytes held in memory; reads are views, not copies. */
+export { bufferSource as bufferContent } from '../readers/byte-source.js';
+
+/** The kinds of source a cataloger runs on. */
+export type SourceKind = 'image' | 'directory' | 'lockfile';
 
 /** A captured file handed to a parser. */
 export interface CatalogFile {

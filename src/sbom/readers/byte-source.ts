@@ -1,7 +1,8 @@
 /**
  * Random access to bytes that may not be in memory: a captured file, a temporary file, or a
- * stored entry inside another archive. Structurally the catalog's `FileContent`, declared here so
- * that format readers do not depend on the catalog.
+ * stored entry inside another archive. The one such type: the cataloger contract re-exports it as
+ * `FileContent`, and the zip and executable readers take it, so format readers do not depend on
+ * the catalog.
  * @module
  */
 

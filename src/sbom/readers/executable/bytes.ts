@@ -3,8 +3,8 @@
  * reader applies before it trusts a size taken from the file.
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { ExecutableError } from './errors.js';
-import type { ExecutableContent } from './executable.js';
 
 /** Little- or big-endian integer fields of one header. */
 export class Fields {
@@ -51,7 +51,7 @@ export class Fields {
  * Exactly `length` bytes at `offset`, or an {@link ExecutableError} naming `what` when the
  * file ends first: a header that does not fit is a truncated or corrupt file.
  */
-export function readHeader(content: ExecutableContent, offset: number, length: number, what: string): Buffer {
+export function readHeader(content: ByteSource, offset: number, length: number, what: string): Buffer {
   if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > content.size) {
     throw new ExecutableError('METADATA_UNPARSABLE', `${what} lies outside the file (${length} bytes at offset ${offset} of ${content.size})`);
   }

@@ -4,9 +4,10 @@
  * names; section contents are left for the caller to read.
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { checkTableSize, Fields, readHeader } from './bytes.js';
 import { ExecutableError } from './errors.js';
-import type { Executable, ExecutableContent, ExecutableSection, ExecutableSegment } from './executable.js';
+import type { Executable, ExecutableSection, ExecutableSegment } from './executable.js';
 
 /** `\x7fELF` */
 export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -36,7 +37,7 @@ const MACHINES: Record<number, string> = {
 };
 
 /** Parses the headers of an ELF file whose first bytes are {@link ELF_MAGIC}. */
-export function readElf(content: ExecutableContent): Executable {
+export function readElf(content: ByteSource): Executable {
   const ident = readHeader(content, 0, 16, 'ELF identification');
   const elfClass = ident[4];
   const encoding = ident[5];

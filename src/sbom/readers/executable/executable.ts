@@ -4,17 +4,8 @@
  * file than the caller asked for.
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { ExecutableError } from './errors.js';
-
-/**
- * Synchronous random access to a file's bytes (structurally the catalog's `FileContent`), so
- * that an executable spilled to disk is read piece by piece, never whole.
- */
-export interface ExecutableContent {
-  readonly size: number;
-  /** Up to `length` bytes from `offset`; fewer only past the end. */
-  read(offset: number, length: number): Buffer;
-}
 
 /** The container formats sealkit reads. */
 export type ExecutableFormat = 'elf' | 'macho' | 'pe';
@@ -63,7 +54,7 @@ export interface Executable {
   readonly sections: readonly ExecutableSection[];
   readonly segments: readonly ExecutableSegment[];
   /** The executable's bytes; offsets above are relative to it. */
-  readonly content: ExecutableContent;
+  readonly content: ByteSource;
 }
 
 /** The first section called `name` (and, when given, in Mach-O segment `segment`). */
@@ -106,7 +97,7 @@ export function readAtAddress(executable: Executable, address: number, length: n
 }
 
 /** The bytes `[offset, offset + size)` of `content` as content of their own (a universal binary's slice). */
-export function sliceContent(content: ExecutableContent, offset: number, size: number): ExecutableContent {
+export function sliceContent(content: ByteSource, offset: number, size: number): ByteSource {
   return {
     size,
     read: (at, length) => {

@@ -4,8 +4,9 @@
  * tables; section contents and mapped addresses are read on demand, with bounds.
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { ELF_MAGIC, readElf } from './elf.js';
-import type { Executable, ExecutableContent } from './executable.js';
+import type { Executable } from './executable.js';
 import { FAT_MAGICS, isFatMachO, isThinMachO, MACHO_MAGICS, readFatMachO, readMachO } from './macho.js';
 import { isPe, PE_MAGIC, readPe } from './pe.js';
 
@@ -17,7 +18,6 @@ export {
   segmentAt,
   sliceContent,
   type Executable,
-  type ExecutableContent,
   type ExecutableFormat,
   type ExecutableSection,
   type ExecutableSegment,
@@ -43,7 +43,7 @@ export const MAX_EXECUTABLE_SIZE = 2 * 1024 * 1024 * 1024;
  * program, a text file starting with `MZ`).
  * @throws {@link ExecutableError} when the file is recognised but its headers are malformed
  */
-export function readExecutables(content: ExecutableContent): Executable[] {
+export function readExecutables(content: ByteSource): Executable[] {
   const head = content.read(0, 8);
   if (head.length >= 4 && head.subarray(0, 4).equals(ELF_MAGIC)) return [readElf(content)];
   if (isThinMachO(head)) return [readMachO(content)];

@@ -5,9 +5,10 @@
  * `segment,section` (`__DATA,__go_buildinfo`).
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { checkTableSize, Fields, readHeader } from './bytes.js';
 import { ExecutableError } from './errors.js';
-import { sliceContent, type Executable, type ExecutableContent, type ExecutableSection, type ExecutableSegment } from './executable.js';
+import { sliceContent, type Executable, type ExecutableSection, type ExecutableSegment } from './executable.js';
 
 /** Thin Mach-O magics as they appear in the file: `feedface`, `feedfacf` (big-endian), `cefaedfe`, `cffaedfe` (little-endian). */
 export const MACHO_MAGICS: readonly Buffer[] = ['feedface', 'feedfacf', 'cefaedfe', 'cffaedfe'].map((hex) => Buffer.from(hex, 'hex'));
@@ -68,7 +69,7 @@ export function isThinMachO(head: Buffer): boolean {
 }
 
 /** The thin files of a universal binary (see {@link isFatMachO}), each read as a Mach-O file of its own. */
-export function readFatMachO(content: ExecutableContent): Executable[] {
+export function readFatMachO(content: ByteSource): Executable[] {
   const head = new Fields(readHeader(content, 0, 8, 'universal binary header'), false);
   const is64 = head.u32(0) === FAT_MAGIC_64;
   const count = head.u32(4);
@@ -93,7 +94,7 @@ export function readFatMachO(content: ExecutableContent): Executable[] {
 }
 
 /** Parses the headers of a thin Mach-O file (see {@link isThinMachO}). */
-export function readMachO(content: ExecutableContent): Executable {
+export function readMachO(content: ByteSource): Executable {
   const magic = readHeader(content, 0, 4, 'Mach-O magic');
   // the magic reads feedfac? in the file's own byte order: its first byte tells which
   const littleEndian = magic[0] !== 0xfe;

@@ -4,9 +4,10 @@
  * eight bytes (`/4`) are looked up in the COFF string table, one name at a time.
  * @module
  */
+import type { ByteSource } from '../byte-source.js';
 import { checkTableSize, Fields, readHeader } from './bytes.js';
 import { ExecutableError } from './errors.js';
-import type { Executable, ExecutableContent, ExecutableSection, ExecutableSegment } from './executable.js';
+import type { Executable, ExecutableSection, ExecutableSegment } from './executable.js';
 
 /** `MZ`: the MS-DOS stub every PE image starts with; the `PE\0\0` signature is checked after. */
 export const PE_MAGIC = Buffer.from('MZ', 'latin1');
@@ -35,14 +36,14 @@ const MACHINES: Record<number, string> = {
  * True when `content` (starting with {@link PE_MAGIC}) carries a PE signature where its DOS
  * header says; plain MS-DOS programs and other files starting with `MZ` do not.
  */
-export function isPe(content: ExecutableContent): boolean {
+export function isPe(content: ByteSource): boolean {
   if (content.size < 0x40) return false;
   const peOffset = content.read(0x3c, 4).readUInt32LE(0);
   return peOffset + 4 <= content.size && content.read(peOffset, 4).equals(PE_SIGNATURE);
 }
 
 /** Parses the headers of a PE image (see {@link isPe}). */
-export function readPe(content: ExecutableContent): Executable {
+export function readPe(content: ByteSource): Executable {
   const peOffset = readHeader(content, 0x3c, 4, 'DOS header').readUInt32LE(0);
   const coff = new Fields(readHeader(content, peOffset, 24, 'PE file header'), true);
   if (!coff.bytes.subarray(0, 4).equals(PE_SIGNATURE)) throw new ExecutableError('METADATA_UNPARSABLE', 'no PE signature where the DOS header points');
@@ -94,7 +95,7 @@ export function readPe(content: ExecutableContent): Executable {
 }
 
 /** `/123`: the name is at offset 123 of the COFF string table, which follows the symbol table. */
-function longName(content: ExecutableContent, stringTable: number | undefined, reference: string): string {
+function longName(content: ByteSource, stringTable: number | undefined, reference: string): string {
   const at = Number(reference.slice(1));
   if (stringTable === undefined || !Number.isSafeInteger(at) || at < 4) return reference;
   const bytes = content.read(stringTable + at, MAX_LONG_NAME);

@@ -12,13 +12,13 @@ import {
   readExecutables,
   readSection,
   type Executable,
-  type ExecutableContent,
 } from '../../../../src/sbom/readers/executable/index.js';
+import type { ByteSource } from '../../../../src/sbom/readers/byte-source.js';
 
 const CATALOG = join(import.meta.dirname, '../../../../fixtures/catalog');
 const DIRS = ['golang/not-go', 'golang/binaries', 'rust/binaries'].map((dir) => join(CATALOG, dir));
 
-function contentOf(bytes: Buffer): ExecutableContent & { bytesRead: number } {
+function contentOf(bytes: Buffer): ByteSource & { bytesRead: number } {
   const content = {
     size: bytes.length,
     bytesRead: 0,
