@@ -137,48 +137,72 @@ export class TreeView implements FileResolver {
 
   /**
    * Visible files chosen by `selector` (a path matcher, or a matcher with a content tag), sorted
-   * by path. A symlink whose own path matches yields the file it leads to, under the symlink's
-   * path; content rules choose regular files (and hard links to them) only, as a link to an
-   * executable is the same executable.
+   * by path; each file is handed over once. Content rules choose regular files (and hard links to
+   * them) only, as a link to an executable is the same executable. A symlink whose own path
+   * matches stands for the file it leads to: when that file is chosen too, only the file is handed
+   * over, under its own path (Debian's `lib.jar -> lib-1.2.jar` is one jar, not two); when it is
+   * not, it is handed over once, under the first such link's path.
    */
   files(selector: PathMatcher | FileSelector): CatalogFile[] {
     const { matches, tag, randomAccess = false } = typeof selector === 'function' ? { matches: selector } : selector;
     const tagged = tag === undefined ? NO_PATHS : this.tree.taggedPaths(tag);
-    const chosen = (file: FileNode | undefined, byName: boolean) => (byName || (tag !== undefined && file?.tags.includes(tag) === true) ? file : undefined);
     const out: CatalogFile[] = [];
+    /** Targets read through links, by their real path: the first link (by path) and what it leads to. */
+    const throughLinks = new Map<string, { path: string; content: Content; layer: number }>();
     for (const path of this.tree.paths()) {
       const byName = matches(path);
       if (!byName && !tagged.has(path)) continue;
       const node = this.tree.lookup(this.index, path);
       if (node === undefined || node === null) continue;
-      let content: Content | undefined;
-      let layer = node.layer;
-      if (node.kind === 'file') content = chosen(node, byName)?.content;
-      else if (node.kind === 'hardlink') content = chosen(this.hardLinkTarget(node), byName)?.content;
-      else if (node.kind === 'symlink' && byName) {
-        const real = this.resolveRelative(path);
-        if (real === undefined) continue;
-        content = this.contentAt(real);
-        const target = this.tree.lookup(this.index, real);
-        if (target) layer = target.layer;
+      if (node.kind !== 'symlink') {
+        const file = this.chosenFile(node, byName, tag);
+        if (file !== undefined) out.push(catalogFile(`/${path}`, this.tree.layerIds[node.layer], file.content, randomAccess));
+        continue;
       }
+      if (!byName) continue;
+      const real = this.resolveRelative(path);
+      if (real === undefined) continue;
+      const target = this.tree.lookup(this.index, real);
+      // The real file is handed over on its own turn of this loop.
+      if (target && this.chosenFile(target, matches(real), tag) !== undefined) continue;
+      const content = this.contentAt(real);
       if (content === undefined) continue;
+      const first = throughLinks.get(real);
+      if (first === undefined || path < first.path) throughLinks.set(real, { path, content, layer: target ? target.layer : node.layer });
+    }
+    for (const { path, content, layer } of throughLinks.values()) {
       out.push(catalogFile(`/${path}`, this.tree.layerIds[layer], content, randomAccess));
     }
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** The file `node` (a file, or a hard link to one) when it is chosen: by its name, or by content for `tag`. */
+  private chosenFile(node: TreeNode, byName: boolean, tag: string | undefined): FileNode | undefined {
+    const file = node.kind === 'file' ? node : node.kind === 'hardlink' ? this.hardLinkTarget(node) : undefined;
+    if (file === undefined) return undefined;
+    return byName || (tag !== undefined && file.tags.includes(tag)) ? file : undefined;
+  }
+
   /**
    * A fingerprint of which version of each matching path this view sees; equal fingerprints in
-   * two views mean a parser would return the same result for both.
+   * two views mean a parser would return the same result for both. A matching symlink counts
+   * with the version of the file it leads to, which a later layer may change without touching it.
    */
   fingerprint(matcher: PathMatcher, tag?: string): string {
     const tagged = tag === undefined ? NO_PATHS : this.tree.taggedPaths(tag);
     const parts: string[] = [];
     for (const path of this.tree.paths()) {
-      if (!matcher(path) && !tagged.has(path)) continue;
+      const byName = matcher(path);
+      if (!byName && !tagged.has(path)) continue;
       const node = this.tree.lookup(this.index, path);
-      if (node) parts.push(`${path}@${node.layer}`);
+      if (!node) continue;
+      if (node.kind !== 'symlink' || !byName) {
+        parts.push(`${path}@${node.layer}`);
+        continue;
+      }
+      const real = this.resolveRelative(path);
+      const target = real === undefined ? undefined : this.tree.lookup(this.index, real);
+      parts.push(`${path}@${node.layer}->${real ?? ''}@${target ? target.layer : ''}`);
     }
     return parts.sort().join('\n');
   }
