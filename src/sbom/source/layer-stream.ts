@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { SealkitError, SourceError, throwIfAborted } from '../../errors.js';
 import type { BlobStore } from './blob-store.js';
-import { decompressChunks, sniffCompression } from './decompress.js';
+import { decompressChunks, sniffCompression, type Compression } from './decompress.js';
 import { TarParser, type TarSink } from './tar-parser.js';
 import type { Entry, EntryType } from './layered-tree.js';
 import type { PlannedLayer } from './image-plan.js';
@@ -26,7 +26,7 @@ export interface LayerStreamOptions {
   verify?: boolean;
 }
 
-function algorithmOf(digest: string | undefined): string | undefined {
+function algorithmOf(digest: string | undefined): 'sha256' | 'sha512' | undefined {
   const algorithm = digest?.split(':')[0];
   return algorithm === 'sha256' || algorithm === 'sha512' ? algorithm : undefined;
 }
@@ -83,34 +83,51 @@ function entryType(typeFlag: string): EntryType | undefined {
   }
 }
 
-/** Streams `layer` out of `store`, calling `visitor` for each entry. */
-export async function streamLayer(
-  store: BlobStore,
-  layer: PlannedLayer,
+/** What a layer's bytes hashed to, for the hashes asked of {@link readLayer}. */
+export interface LayerHashes {
+  /** `algorithm:hex` of the raw (compressed) bytes. */
+  blob?: string;
+  /** `sha256:hex` of the uncompressed tar stream. */
+  diffID?: string;
+}
+
+export interface ReadLayerOptions {
+  signal?: AbortSignal;
+  /** Called with the number of raw (compressed) bytes read, as they are read. */
+  onBytes?: (bytes: number) => void;
+  /** Hash the raw bytes with this algorithm (to check them against a blob digest). */
+  blobAlgorithm?: 'sha256' | 'sha512';
+  /** Hash the uncompressed bytes (to check them against a diffID). */
+  diffID?: boolean;
+}
+
+/**
+ * Reads one layer from its raw bytes, `raw`, compressed as `compression`, calling `visitor` for
+ * each entry; `label` names the layer in errors. Returns the hashes asked for in `options`.
+ */
+export async function readLayer(
+  raw: AsyncIterable<Buffer>,
+  compression: Compression,
+  label: string,
   visitor: EntryVisitor,
-  options: LayerStreamOptions = {},
-): Promise<void> {
-  const label = `layer ${layer.index} (${layer.diffID}) of ${store.path}`;
-  const compression = sniffCompression(await store.head(layer.blob, 4));
-  // One hash authenticates the blob: its digest when the manifest gives one, else its diffID.
-  const verify = options.verify !== false;
-  const blobAlgorithm = compression !== 'none' ? algorithmOf(layer.digest) : undefined;
-  const blobHash = verify && blobAlgorithm ? createHash(blobAlgorithm) : undefined;
-  const diffHash = verify && blobHash === undefined ? createHash('sha256') : undefined;
+  options: ReadLayerOptions = {},
+): Promise<LayerHashes> {
+  const blobHash = options.blobAlgorithm !== undefined ? createHash(options.blobAlgorithm) : undefined;
+  const diffHash = options.diffID === true ? createHash('sha256') : undefined;
 
   const parser = new TarParser({
-    entry: (raw) => {
-      const type = entryType(raw.typeFlag);
+    entry: (entry) => {
+      const type = entryType(entry.typeFlag);
       if (type === undefined) return undefined;
-      const path = normalizeEntryPath(raw.name, label);
+      const path = normalizeEntryPath(entry.name, label);
       if (path === '') return undefined;
-      const linkTarget = type === 'hardlink' ? linkPath(raw.linkName) : type === 'symlink' ? raw.linkName : undefined;
-      return visitor.entry({ path, type, size: raw.size, ...(linkTarget !== undefined ? { linkTarget } : {}) });
+      const linkTarget = type === 'hardlink' ? linkPath(entry.linkName) : type === 'symlink' ? entry.linkName : undefined;
+      return visitor.entry({ path, type, size: entry.size, ...(linkTarget !== undefined ? { linkTarget } : {}) });
     },
   });
 
   async function* rawChunks(): AsyncGenerator<Buffer> {
-    for await (const chunk of store.chunks(layer.blob)) {
+    for await (const chunk of raw) {
       throwIfAborted(options.signal);
       blobHash?.update(chunk);
       options.onBytes?.(chunk.length);
@@ -127,20 +144,54 @@ export async function streamLayer(
   } catch (error) {
     throw layerError(error, label, compression);
   }
+  return {
+    ...(blobHash !== undefined ? { blob: `${options.blobAlgorithm}:${blobHash.digest('hex')}` } : {}),
+    ...(diffHash !== undefined ? { diffID: `sha256:${diffHash.digest('hex')}` } : {}),
+  };
+}
 
-  if (diffHash !== undefined) {
-    const diffId = `sha256:${diffHash.digest('hex')}`;
-    if (diffId !== layer.diffID) {
-      throw new SourceError('BLOB_DIGEST_MISMATCH', `${label}: content hashes to ${diffId}, not the diffID the image config records`, {
-        details: { path: store.path, diffID: layer.diffID, actual: diffId },
+/**
+ * Which one hash authenticates a layer blob: its digest when it is compressed and a digest is
+ * known (the manifest names it), else its diffID, the hash of the tar stream itself.
+ */
+export function layerHashing(compression: Compression, digest: string | undefined): Pick<ReadLayerOptions, 'blobAlgorithm' | 'diffID'> {
+  const blobAlgorithm = compression !== 'none' ? algorithmOf(digest) : undefined;
+  return blobAlgorithm !== undefined ? { blobAlgorithm } : { diffID: true };
+}
+
+/** Throws BLOB_DIGEST_MISMATCH unless `hashes` (made as {@link layerHashing} says) match `layer`. */
+export function checkLayerHashes(layer: PlannedLayer, hashes: LayerHashes, label: string, path: string): void {
+  if (hashes.blob !== undefined) {
+    if (hashes.blob !== layer.digest) {
+      throw new SourceError('BLOB_DIGEST_MISMATCH', `${label}: blob does not match its digest ${layer.digest}`, {
+        details: { path, digest: layer.digest },
       });
     }
+    return;
   }
-  if (blobHash !== undefined && `${blobAlgorithm}:${blobHash.digest('hex')}` !== layer.digest) {
-    throw new SourceError('BLOB_DIGEST_MISMATCH', `${label}: blob does not match its digest ${layer.digest}`, {
-      details: { path: store.path, digest: layer.digest },
+  if (hashes.diffID !== layer.diffID) {
+    throw new SourceError('BLOB_DIGEST_MISMATCH', `${label}: content hashes to ${hashes.diffID}, not the diffID the image config records`, {
+      details: { path, diffID: layer.diffID, actual: hashes.diffID },
     });
   }
+}
+
+/** Streams `layer` out of `store`, calling `visitor` for each entry. */
+export async function streamLayer(
+  store: BlobStore,
+  layer: PlannedLayer,
+  visitor: EntryVisitor,
+  options: LayerStreamOptions = {},
+): Promise<void> {
+  const label = `layer ${layer.index} (${layer.diffID}) of ${store.path}`;
+  const compression = sniffCompression(await store.head(layer.blob, 4));
+  const verify = options.verify !== false;
+  const hashes = await readLayer(store.chunks(layer.blob), compression, label, visitor, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+    ...(verify ? layerHashing(compression, layer.digest) : {}),
+  });
+  if (verify) checkLayerHashes(layer, hashes, label, store.path);
 }
 
 function layerError(error: unknown, label: string, compression: string): SealkitError {

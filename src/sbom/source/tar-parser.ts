@@ -66,6 +66,11 @@ export class TarParser {
 
   constructor(private readonly visitor: TarVisitor) {}
 
+  /** True once the end-of-archive marker (two zero blocks) was read. */
+  get ended(): boolean {
+    return this.state === 'end';
+  }
+
   /** Parses `chunk`; it may be reused by the caller as soon as this returns. */
   write(chunk: Buffer): void {
     let pos = 0;
