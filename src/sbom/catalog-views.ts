@@ -2,13 +2,15 @@
  * Runs catalogers over the views of a scanned source and attributes each package to the layer
  * that introduced it: a cataloger is re-run only on views where a file it reads changed, and a
  * package keeps the layer where it first appeared for as long as it stays present unchanged.
+ * What the views give is merged into one SBOM's packages by {@link PackageCollector}.
  * @module
  */
 import { SealkitError } from '../errors.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, detectDistro } from './catalog/index.js';
 import { GlobSet } from './glob.js';
-import type { Distro, License, Location, Package, Relationship, SbomWarning, Scope } from './model.js';
+import type { Distro, Package, Relationship, SbomWarning, Scope } from './model.js';
+import { PackageCollector } from './package-collector.js';
 import type { LayeredTree } from './source/layered-tree.js';
 import { TreeView, type FileSelector, type PathMatcher } from './source/tree-view.js';
 
@@ -83,7 +85,10 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
         if (scope === 'all-layers' || view.index === last) warnings.push(...viewWarnings);
         current = { result, introducedAt: attribute(result, previous, view.index) };
       }
-      if (scope === 'all-layers' || view.index === last) collector.add(cataloger.name, current);
+      if (scope === 'all-layers' || view.index === last) {
+        const { introducedAt } = current;
+        collector.add(cataloger.name, current.result, (draft) => introducedAt.get(draft.ref) ?? 0);
+      }
       previous = current;
       previousPrint = print;
     }
@@ -125,60 +130,4 @@ function attribute(result: CatalogResult, previous: Attributed | undefined, laye
     introducedAt.set(draft.ref, earlier.get(draftKey(draft)) ?? layer);
   }
   return introducedAt;
-}
-
-/** Merges drafts from every cataloger and view into packages keyed by purl. */
-class PackageCollector {
-  private readonly packages = new Map<string, Package>();
-  private readonly relationships = new Map<string, Relationship>();
-
-  constructor(private readonly layerIds: ReadonlyArray<string | undefined>) {}
-
-  add(foundBy: string, { result, introducedAt }: Attributed): void {
-    const idOfRef = new Map<string, string>();
-    for (const draft of result.packages) {
-      const layer = this.layerIds[introducedAt.get(draft.ref) ?? 0];
-      const locations: Location[] = draft.locations.map((l) => (layer === undefined ? { path: l.path } : { path: l.path, layer }));
-      const id = draft.purl;
-      idOfRef.set(draft.ref, id);
-      const existing = this.packages.get(id);
-      if (existing === undefined) {
-        const { ref: _ref, locations: _locations, ...rest } = draft;
-        this.packages.set(id, { ...rest, id, locations, foundBy, licenses: [...draft.licenses], metadata: { ...draft.metadata } });
-      } else {
-        mergeLocations(existing.locations, locations);
-        mergeLicenses(existing.licenses, draft.licenses);
-      }
-    }
-    for (const rel of result.relationships) {
-      const from = idOfRef.get(rel.from);
-      const to = idOfRef.get(rel.to);
-      if (from === undefined || to === undefined || from === to) continue;
-      const relationship: Relationship = { from, to, type: rel.type };
-      this.relationships.set(`${from}\u0000${to}\u0000${rel.type}`, relationship);
-    }
-  }
-
-  finish(): { packages: Package[]; relationships: Relationship[] } {
-    const packages = [...this.packages.values()];
-    for (const pkg of packages) pkg.locations.sort(compareLocations);
-    return { packages, relationships: [...this.relationships.values()] };
-  }
-}
-
-function compareLocations(a: Location, b: Location): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : (a.layer ?? '') < (b.layer ?? '') ? -1 : (a.layer ?? '') > (b.layer ?? '') ? 1 : 0;
-}
-
-function mergeLocations(into: Location[], more: readonly Location[]): void {
-  for (const location of more) {
-    if (!into.some((l) => l.path === location.path && l.layer === location.layer)) into.push(location);
-  }
-}
-
-function mergeLicenses(into: License[], more: readonly License[]): void {
-  for (const license of more) {
-    const key = JSON.stringify(license);
-    if (!into.some((l) => JSON.stringify(l) === key)) into.push(license);
-  }
 }

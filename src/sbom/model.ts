@@ -24,7 +24,11 @@ export type License = { expression: string } | { name: string };
 
 /** One package found in a source. */
 export interface Package {
-  /** Unique within an {@link Sbom}; stable for the same input (used as bom-ref / SPDXID seed). */
+  /**
+   * Unique within an {@link Sbom}: the package's purl, as a package found several times (by two
+   * catalogers, in two layers, alone and nested in an archive) is one package. The same input
+   * gives the same ids (used as bom-ref / SPDXID seed).
+   */
   id: string;
   name: string;
   version: string;
@@ -32,9 +36,9 @@ export interface Package {
   /** package-url, see https://github.com/package-url/purl-spec */
   purl: string;
   licenses: License[];
-  /** Sorted; at least one. */
+  /** Every place the package was found; sorted; at least one. */
   locations: Location[];
-  /** Name of the cataloger that found it, e.g. `dpkg-db`. */
+  /** Name of the cataloger that found it, e.g. `dpkg-db`; when several did, the first in registry order. */
   foundBy: string;
   /** Ecosystem-specific facts (architecture, source package, maintainer…); string values only. */
   metadata: Record<string, string>;
@@ -46,13 +50,25 @@ export interface Package {
   supplier?: string;
 }
 
+/**
+ * How `from` relates to `to`:
+ * - `depends-on`, `dev-depends-on`, `optional-depends-on`: `from` needs `to` (at run time, to be
+ *   developed, or when present), as the package manager's metadata says;
+ * - `contains`: `from` is an archive that holds `to` (a jar nested in a jar, war or ear, or a
+ *   library whose Maven metadata is packed inside another's archive);
+ * - `owns`: `from` is an OS package (deb, rpm, apk) whose file list holds a file `to` was found
+ *   by (its metadata file, archive or executable): the OS package installed it. Both stay in
+ *   the SBOM, each with its own identity.
+ */
+export type RelationshipType = 'depends-on' | 'dev-depends-on' | 'optional-depends-on' | 'contains' | 'owns';
+
 /** A directed relationship between two packages of the same {@link Sbom}. */
 export interface Relationship {
-  /** {@link Package.id} of the dependent. */
+  /** {@link Package.id} of the dependent, the archive or the OS package. */
   from: string;
-  /** {@link Package.id} of the dependency. */
+  /** {@link Package.id} of the dependency, the nested or the installed package. */
   to: string;
-  type: 'depends-on' | 'dev-depends-on' | 'optional-depends-on';
+  type: RelationshipType;
 }
 
 /** The operating system an image or root filesystem was built on. */
@@ -117,7 +133,7 @@ export interface Sbom {
   distro?: Distro;
   /** Sorted by purl, then id. */
   packages: Package[];
-  /** Sorted by from, to, type. */
+  /** Sorted by from, to, type; never two with the same from, to and type. */
   relationships: Relationship[];
   warnings: SbomWarning[];
   /** Creation time written into documents. */

@@ -4,7 +4,7 @@
  * elsewhere; a cataloger only turns file contents into packages.
  * @module
  */
-import type { Distro, License, Location, PackageType, Relationship, SbomWarning } from '../model.js';
+import type { Distro, License, Location, PackageType, RelationshipType, SbomWarning } from '../model.js';
 import type { ByteSource } from '../readers/byte-source.js';
 
 /**
@@ -71,13 +71,24 @@ export interface PackageDraft {
   supplier?: string;
   /** Where the package was found; the pipeline fills in the layer. */
   locations: Array<Pick<Location, 'path'>>;
+  /**
+   * For an OS package: the absolute paths of the files it installed (its file list). The
+   * pipeline relates every other package found at one of these paths to it (`owns`), then drops
+   * the list: it is never part of the model or of any output. Iterated once, after every
+   * cataloger has run, so it may be lazy (split from a file list only when read).
+   */
+  ownedFiles?: Iterable<string>;
 }
 
-/** A relationship between two {@link PackageDraft.ref}s of the same parse result. */
+/**
+ * A relationship between two {@link PackageDraft.ref}s of the same parse result. `owns` is
+ * usually left to the pipeline, which derives it from {@link PackageDraft.ownedFiles} across
+ * catalogers.
+ */
 export interface RelationshipDraft {
   from: string;
   to: string;
-  type: Relationship['type'];
+  type: RelationshipType;
 }
 
 /** What a parser returns. */

@@ -55,11 +55,19 @@ interface Occurrence {
  *   `sealkit:package:*`, `sealkit:location:<n>:*` and `sealkit:metadata:<key>` properties and, from
  *   1.5 on, `evidence.occurrences` (1.6 names the layer in `additionalContext`);
  * - `dependencies` lists every component; each `dependsOn` holds the targets of the package's
- *   relationships of every type. CycloneDX has no edge types, so a dev or optional edge is also
- *   recorded on its source as a `sealkit:relationship:dev-depends-on` or
- *   `sealkit:relationship:optional-depends-on` property naming the target's bom-ref. The source
+ *   relationships of every type. CycloneDX has no edge types, so an edge other than `depends-on`
+ *   is also recorded on its source as a `sealkit:relationship:<type>` property naming the
+ *   target's bom-ref (`dev-depends-on`, `optional-depends-on`, `contains`, `owns`). The source
  *   component has no `dependsOn`: the model records what a source contains, not which packages
  *   it uses directly;
+ * - containment (`contains`: a jar nested in a fat jar) and ownership (`owns`: the deb that
+ *   installed a Python distribution) are `dependsOn` edges too, not nested `components`. Nesting
+ *   is the spec's form for assemblies, but a component appears once in a BOM (every bom-ref is
+ *   unique) and so under one parent only, while one package is often held by several: a Debian
+ *   jar is owned by its deb and nested in an application's fat jar. A `dependsOn` edge from the
+ *   holder says what a consumer needs to know: a flaw in the held package is a flaw in its
+ *   holder. syft writes archive nesting the same way (its Java cataloger's dependency-of edges);
+ *   trivy writes its own `contains` relationships as `dependsOn`;
  * - licenses are encoded as {@link licenseChoice} describes;
  * - `serialNumber` is a name-based UUID over the rest of the document, so equal inputs give equal
  *   documents and any change gives a new serial number. (The spec suggests a fresh serial number

@@ -9,7 +9,12 @@
  * - one package per model package, with an SPDXID derived from its type, name and id;
  * - `depends-on` becomes `DEPENDS_ON`; `dev-depends-on` and `optional-depends-on` become
  *   `DEV_DEPENDENCY_OF` and `OPTIONAL_DEPENDENCY_OF`, which SPDX defines in the other direction
- *   (the dependency is the subject).
+ *   (the dependency is the subject);
+ * - `contains` (an archive holds a package) and `owns` (an OS package installed a package's
+ *   files) both become `CONTAINS` ("SPDXRef-A contains SPDXRef-B", SPDX 2.3 clause 11.1), the
+ *   type SPDX consumers read as composition; an `owns` one says so in its `comment`, so that
+ *   nothing is lost. (syft writes its file-overlap ownership as `OTHER` with a comment, which
+ *   validates but tells a consumer nothing unless it parses the comment.)
  *
  * Output is deterministic: packages, relationships and extracted licenses are sorted, and the
  * document namespace is derived from the document's own content.
@@ -70,7 +75,12 @@ interface SpdxRelationship {
   spdxElementId: string;
   relationshipType: RelationshipType;
   relatedSpdxElement: string;
+  comment?: string;
 }
+
+/** What an `owns` relationship's `CONTAINS` says about itself. */
+export const OWNERSHIP_COMMENT =
+  'ownership: the file list of this OS package holds a file the contained package was found by (its metadata file, archive or executable)';
 
 interface SpdxExtractedLicense {
   licenseId: string;
@@ -266,12 +276,26 @@ function spdxRelationship(relationship: Relationship, idToSpdxId: ReadonlyMap<st
       return { spdxElementId: to, relationshipType: 'DEV_DEPENDENCY_OF', relatedSpdxElement: from };
     case 'optional-depends-on':
       return { spdxElementId: to, relationshipType: 'OPTIONAL_DEPENDENCY_OF', relatedSpdxElement: from };
+    case 'contains':
+      return { spdxElementId: from, relationshipType: 'CONTAINS', relatedSpdxElement: to };
+    case 'owns':
+      return { spdxElementId: from, relationshipType: 'CONTAINS', relatedSpdxElement: to, comment: OWNERSHIP_COMMENT };
+    default:
+      // reachable from JavaScript callers, whom the type does not bind
+      throw invalid(`unknown relationship type ${JSON.stringify(relationship.type)}`, { ...relationship });
   }
 }
 
+/**
+ * Sorted, each (element, type, related element) once: an archive that also installed what it
+ * holds gives one `CONTAINS`, keeping the ownership comment whatever the model's order.
+ */
 function sortRelationships(relationships: SpdxRelationship[]): SpdxRelationship[] {
   const byKey = new Map<string, SpdxRelationship>();
-  for (const r of relationships) byKey.set(`${r.spdxElementId}\0${r.relationshipType}\0${r.relatedSpdxElement}`, r);
+  for (const r of relationships) {
+    const key = `${r.spdxElementId}\0${r.relationshipType}\0${r.relatedSpdxElement}`;
+    if (byKey.get(key)?.comment === undefined) byKey.set(key, r);
+  }
   return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, r]) => r);
 }
 

@@ -1,0 +1,135 @@
+/**
+ * Merges what every cataloger found in every view of a source into the packages and
+ * relationships of one SBOM.
+ *
+ * A package is identified by its purl: the same purl found by two catalogers, in two layers, in
+ * two executables, or alone and nested in an archive is one package with every location. When
+ * such drafts disagree, the first one (catalogers in registry order, then views in layer order,
+ * then the order the cataloger gave) decides the name, version, type, `foundBy`, description,
+ * homepage and supplier, and later ones only fill what it left unset; metadata is merged the same
+ * way, key by key. Licenses are the union of every declaration: each copy's is evidence of what
+ * was shipped, and the model's list means all of them. Locations are the union, sorted.
+ *
+ * Relationships are keyed by their ends and type once drafts have become package ids, so no two
+ * are equal. When one pair carries several dependency kinds (npm-installed reads `depends-on`
+ * where a lockfile says `dev-depends-on`), only the strongest is kept: `depends-on`, then
+ * `optional-depends-on`, then `dev-depends-on`. `contains` and `owns` stand beside a dependency:
+ * an archive may both hold and need a library.
+ * @module
+ */
+import type { CatalogResult, PackageDraft } from './catalog/cataloger.js';
+import { ownershipRelationships } from './file-ownership.js';
+import type { License, Location, Package, Relationship, RelationshipType } from './model.js';
+
+/** The dependency kinds, strongest first. */
+const DEPENDENCY_STRENGTH: readonly RelationshipType[] = ['depends-on', 'optional-depends-on', 'dev-depends-on'];
+
+/** Collects parse results into packages keyed by purl, and their relationships. */
+export class PackageCollector {
+  private readonly packages = new Map<string, Package>();
+  /** `path\0layer` of each package's locations, so that merging stays linear in locations. */
+  private readonly locationKeys = new Map<string, Set<string>>();
+  private readonly ownedFiles = new Map<string, Iterable<string>>();
+  private readonly relationships = new Map<string, Relationship>();
+
+  /** `layerIds[i]` is the diffID of layer `i` (undefined for a directory). */
+  constructor(private readonly layerIds: ReadonlyArray<string | undefined>) {}
+
+  /**
+   * Adds one cataloger's result for one view; `layerOf` gives the index of the layer that
+   * introduced each draft.
+   */
+  add(foundBy: string, result: CatalogResult, layerOf: (draft: PackageDraft) => number): void {
+    const idOfRef = new Map<string, string>();
+    for (const draft of result.packages) {
+      const layer = this.layerIds[layerOf(draft)];
+      const locations: Location[] = draft.locations.map((l) => (layer === undefined ? { path: l.path } : { path: l.path, layer }));
+      // catalogers build purls through one canonical writer, so equal packages have equal strings
+      const id = draft.purl === '' ? `${foundBy}:${draft.ref}` : draft.purl;
+      idOfRef.set(draft.ref, id);
+      let pkg = this.packages.get(id);
+      if (pkg === undefined) {
+        pkg = toPackage(draft, id, foundBy);
+        this.packages.set(id, pkg);
+        this.locationKeys.set(id, new Set());
+      } else merge(pkg, draft);
+      const keys = this.locationKeys.get(id) as Set<string>;
+      for (const location of locations) {
+        const key = `${location.path}\u0000${location.layer ?? ''}`;
+        if (keys.has(key)) continue;
+        keys.add(key);
+        pkg.locations.push(location);
+      }
+      if (draft.ownedFiles !== undefined && !this.ownedFiles.has(id)) this.ownedFiles.set(id, draft.ownedFiles);
+    }
+    for (const rel of result.relationships) {
+      const from = idOfRef.get(rel.from);
+      const to = idOfRef.get(rel.to);
+      if (from === undefined || to === undefined || from === to) continue;
+      this.relate({ from, to, type: rel.type });
+    }
+  }
+
+  /** The merged packages and relationships, ownership included; call once, after every `add`. */
+  finish(): { packages: Package[]; relationships: Relationship[] } {
+    const packages = [...this.packages.values()];
+    for (const pkg of packages) pkg.locations.sort(compareLocations);
+    for (const relationship of ownershipRelationships(packages, this.ownedFiles)) this.relate(relationship);
+    this.ownedFiles.clear();
+    this.locationKeys.clear();
+    return { packages, relationships: strongestDependencies([...this.relationships.values()]) };
+  }
+
+  private relate(relationship: Relationship): void {
+    this.relationships.set(`${relationship.from}\u0000${relationship.to}\u0000${relationship.type}`, relationship);
+  }
+}
+
+/** A new package from its first draft; locations are added by the caller. */
+function toPackage(draft: PackageDraft, id: string, foundBy: string): Package {
+  const { ref: _ref, locations: _locations, ownedFiles: _ownedFiles, ...rest } = draft;
+  return { ...rest, id, locations: [], foundBy, licenses: uniqueLicenses(draft.licenses), metadata: { ...draft.metadata } };
+}
+
+/** Adds a later draft's licenses, and its metadata and descriptions where the package has none. */
+function merge(into: Package, draft: PackageDraft): void {
+  for (const license of draft.licenses) {
+    const key = licenseKey(license);
+    if (!into.licenses.some((l) => licenseKey(l) === key)) into.licenses.push(license);
+  }
+  for (const [key, value] of Object.entries(draft.metadata)) {
+    // defined, not assigned: a key such as `__proto__` stays a plain entry
+    if (!Object.hasOwn(into.metadata, key)) Object.defineProperty(into.metadata, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  if (into.description === undefined && draft.description !== undefined) into.description = draft.description;
+  if (into.homepage === undefined && draft.homepage !== undefined) into.homepage = draft.homepage;
+  if (into.supplier === undefined && draft.supplier !== undefined) into.supplier = draft.supplier;
+}
+
+/** Drops a weaker dependency kind where the same pair also has a stronger one. */
+function strongestDependencies(relationships: Relationship[]): Relationship[] {
+  const strongest = new Map<string, number>();
+  for (const r of relationships) {
+    const rank = DEPENDENCY_STRENGTH.indexOf(r.type);
+    if (rank < 0) continue;
+    const pair = `${r.from}\u0000${r.to}`;
+    strongest.set(pair, Math.min(rank, strongest.get(pair) ?? rank));
+  }
+  return relationships.filter((r) => {
+    const rank = DEPENDENCY_STRENGTH.indexOf(r.type);
+    return rank < 0 || strongest.get(`${r.from}\u0000${r.to}`) === rank;
+  });
+}
+
+function compareLocations(a: Location, b: Location): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : (a.layer ?? '') < (b.layer ?? '') ? -1 : (a.layer ?? '') > (b.layer ?? '') ? 1 : 0;
+}
+
+function uniqueLicenses(licenses: readonly License[]): License[] {
+  const keys = licenses.map(licenseKey);
+  return licenses.filter((_, i) => keys.indexOf(keys[i] as string) === i);
+}
+
+function licenseKey(license: License): string {
+  return 'name' in license ? `name\u0000${license.name}` : `expression\u0000${license.expression}`;
+}
