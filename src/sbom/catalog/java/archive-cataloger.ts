@@ -5,11 +5,20 @@
  *
  * A package found several times (the same jar in two places, or a library both on its own and
  * inside a fat jar) is one package with several locations. Locations are paths in the image;
- * the path inside an archive of the first occurrence is `metadata.virtualPath`, and the packages
- * of the archives that hold a nested or embedded one are `metadata.parent` (purls, space-separated).
+ * the path inside an archive of the first occurrence is `metadata.virtualPath`. The package of an
+ * archive `contains` the packages of the archives nested in it and of the Maven metadata packed
+ * in it (a shaded jar's libraries).
  * @module
  */
-import { bufferContent, type CatalogContext, type CatalogFile, type CatalogResult, type Cataloger, type PackageDraft } from '../cataloger.js';
+import {
+  bufferContent,
+  type CatalogContext,
+  type CatalogFile,
+  type CatalogResult,
+  type Cataloger,
+  type PackageDraft,
+  type RelationshipDraft,
+} from '../cataloger.js';
 import { JAVA_ARCHIVE_EXTENSIONS, walkJavaArchive, type FoundPackage } from './archive-walk.js';
 
 /** The Java archive cataloger (`java-archive`). */
@@ -24,7 +33,9 @@ export const javaArchiveCataloger: Cataloger = {
 };
 
 function parseJavaArchives(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
-  const byPurl = new Map<string, { draft: PackageDraft; parents: Set<string> }>();
+  const byPurl = new Map<string, PackageDraft>();
+  // one edge per holder and held package, however many archives repeat it
+  const contains = new Map<string, RelationshipDraft>();
   for (const file of files) {
     const source = file.reader ?? bufferContent(file.content);
     let packages: FoundPackage[];
@@ -37,24 +48,14 @@ function parseJavaArchives(files: readonly CatalogFile[], context: CatalogContex
       continue;
     }
     for (const found of packages) {
-      let entry = byPurl.get(found.purl);
-      if (entry === undefined) {
-        entry = { draft: toDraft(found, file.path), parents: new Set() };
-        byPurl.set(found.purl, entry);
-      } else if (!entry.draft.locations.some((location) => location.path === file.path)) {
-        entry.draft.locations.push({ path: file.path });
-      }
-      if (found.parent !== undefined) entry.parents.add(found.parent);
+      const draft = byPurl.get(found.purl);
+      if (draft === undefined) byPurl.set(found.purl, toDraft(found, file.path));
+      else if (!draft.locations.some((location) => location.path === file.path)) draft.locations.push({ path: file.path });
+      // drafts are keyed by purl, so a purl is also the ref the relationship names
+      if (found.parent !== undefined) contains.set(`${found.parent}\u0000${found.purl}`, { from: found.parent, to: found.purl, type: 'contains' });
     }
   }
-  return {
-    packages: [...byPurl.values()].map(({ draft, parents }) => {
-      // until the model has a "contains" relationship, the enclosing packages are listed here
-      if (parents.size > 0) draft.metadata.parent = [...parents].sort().join(' ');
-      return draft;
-    }),
-    relationships: [],
-  };
+  return { packages: [...byPurl.values()], relationships: [...contains.values()] };
 }
 
 function toDraft(found: FoundPackage, path: string): PackageDraft {

@@ -53,6 +53,15 @@ function byPurl(run: CatalogRun): Map<string, PackageDraft> {
   return new Map(run.packages.map((p) => [p.purl, p]));
 }
 
+/** The purls of the packages that `contains` the package of `purl`, sorted. */
+function holdersOf(run: CatalogRun, purl: string): string[] {
+  const refs = new Map(run.packages.map((p) => [p.ref, p.purl]));
+  return run.relationships
+    .filter((r) => r.type === 'contains' && refs.get(r.to) === purl)
+    .map((r) => refs.get(r.from) ?? `unknown ref ${r.from}`)
+    .sort();
+}
+
 describe('java-archive on Debian jars and archives that nest them', () => {
   let run: CatalogRun;
   beforeAll(async () => {
@@ -132,16 +141,13 @@ describe('java-archive on Debian jars and archives that nest them', () => {
     const nop = run.packages.filter((p) => p.name === 'slf4j-nop');
     expect(nop).toHaveLength(1);
     expect(nop[0]?.locations.map((l) => l.path)).toEqual(['/opt/demo/demo-boot.jar', '/opt/demo/demo.ear', '/opt/demo/demo.war', '/usr/share/java/slf4j-nop.jar']);
-    expect(nop[0]?.metadata.parent?.split(' ')).toEqual([
-      'pkg:maven/com.example/demo-web@1.0.0',
-      'pkg:maven/com.example/demo@0.0.1-SNAPSHOT',
-    ]);
+    expect(holdersOf(run, 'pkg:maven/org.slf4j/slf4j-nop@1.7.32')).toEqual(['pkg:maven/com.example/demo-web@1.0.0', 'pkg:maven/com.example/demo@0.0.1-SNAPSHOT']);
     expect(new Set(run.packages.map((p) => p.ref)).size).toBe(run.packages.length);
   });
 
   it('records the war inside the ear as contained by the ear', () => {
     const war = byPurl(run).get('pkg:maven/com.example/demo-web@1.0.0');
-    expect(war?.metadata.parent).toBe('pkg:maven/com.example/demo-ear@1.0.0');
+    expect(holdersOf(run, 'pkg:maven/com.example/demo-web@1.0.0')).toEqual(['pkg:maven/com.example/demo-ear@1.0.0']);
     expect(war?.locations.map((l) => l.path)).toEqual(['/opt/demo/demo.ear', '/opt/demo/demo.war']);
   });
 
@@ -151,8 +157,24 @@ describe('java-archive on Debian jars and archives that nest them', () => {
     expect(jakarta?.homepage).toBe('https://projects.eclipse.org/projects/ee4j.ca');
   });
 
-  it('reports no relationships: containment waits for a "contains" relationship type', () => {
-    expect(run.relationships).toEqual([]);
+  it('relates each wrapper to exactly the jars nested.tsv says the script put in it, by "contains" only, each edge once', () => {
+    const oracle = debianOracle();
+    const rows = nestedRows();
+    const wrappers = new Map(rows.filter((row) => row.inner === '-').map((row) => [row.archive, purlOf(row.origin)]));
+    const expected = new Set<string>();
+    for (const { archive, inner, origin } of rows) {
+      if (inner === '-') continue;
+      // the war in the ear holds what demo.war's rows list: the same edges again
+      const holder = wrappers.get(archive);
+      const debian = oracle.get(origin);
+      const held = WITHOUT_MAVEN_METADATA[inner.slice(inner.lastIndexOf('/') + 1)]?.purl ?? (debian === undefined ? wrappers.get(origin) : purlOf(debian));
+      expected.add(`${holder} contains ${held}`);
+    }
+    const refs = new Map(run.packages.map((p) => [p.ref, p.purl]));
+    const edges = run.relationships.map((r) => `${refs.get(r.from)} ${r.type} ${refs.get(r.to)}`);
+    expect(new Set(edges).size).toBe(edges.length);
+    expect(edges.sort()).toEqual([...expected].sort());
+    expect(run.packages.every((p) => p.metadata.parent === undefined)).toBe(true);
   });
 });
 
@@ -166,7 +188,7 @@ describe('java-archive metadata sources', () => {
   it('lists a shaded jar and each library it bundles', () => {
     const resolver = new MemoryResolver({ '/app/shaded-app-2.0.0.jar': readFileSync(join(FIXTURES, 'derived/shaded-app-2.0.0.jar')) });
     const run = runCataloger(javaArchiveCataloger, resolver);
-    expect(run.packages.map((p) => [p.purl, p.metadata.parent ?? '']).sort()).toEqual([
+    expect(run.packages.map((p) => [p.purl, holdersOf(run, p.purl).join(' ')]).sort()).toEqual([
       ['pkg:maven/com.example/shaded-app@2.0.0', ''],
       ['pkg:maven/org.slf4j/jul-to-slf4j@1.7.32', 'pkg:maven/com.example/shaded-app@2.0.0'],
       ['pkg:maven/org.slf4j/slf4j-nop@1.7.32', 'pkg:maven/com.example/shaded-app@2.0.0'],
