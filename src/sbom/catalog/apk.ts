@@ -35,6 +35,8 @@ function parseApk(files: readonly CatalogFile[], context: CatalogContext): Catal
         context.warn({ code: 'METADATA_UNPARSABLE', message: `unreadable apk package block: ${(error as Error).message}`, path: file.path });
       }
       if (entry === undefined || byName.has(entry.draft.name)) continue;
+      // the F:/R: lines are parsed anyway; they relate the packages apk installed files for
+      entry.draft.ownedFiles = block.files;
       entries.push(entry);
       byName.set(entry.draft.name, entry);
       // provides and owned files: the first package claiming a name keeps it, as apk does for the installed one

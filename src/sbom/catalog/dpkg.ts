@@ -1,12 +1,14 @@
 /**
  * Debian packages from the dpkg database: `/var/lib/dpkg/status`, and the one-file-per-package
  * `/var/lib/dpkg/status.d/` that distroless images ship instead. Licenses come from each
- * package's copyright file; `Depends` and `Pre-Depends` become relationships.
+ * package's copyright file; `Depends` and `Pre-Depends` become relationships. Each package's file
+ * list (`info/<name>[:<arch>].list`, or a distroless entry's `.md5sums`) becomes its owned files,
+ * so that the Python, Java, Ruby or Go packages it installed are related to it.
  * @module
  */
 import type { License } from '../model.js';
 import { debPurl } from '../purl.js';
-import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
+import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, FileResolver, PackageDraft, RelationshipDraft } from './cataloger.js';
 import { firstLineOf, parseDeb822, type Deb822Paragraph } from './deb822.js';
 import { parseDebianCopyright } from './debian-copyright.js';
 
@@ -26,7 +28,7 @@ export const dpkgCataloger: Cataloger = {
   sources: ['image', 'directory'],
   patterns: ['var/lib/dpkg/status', 'var/lib/dpkg/status.d/*'],
   exclude: ['var/lib/dpkg/status.d/*.md5sums'],
-  related: ['usr/share/doc/*/copyright'],
+  related: ['usr/share/doc/*/copyright', 'var/lib/dpkg/info/*.list', 'var/lib/dpkg/status.d/*.md5sums'],
   maxFileSize: 128 * 1024 * 1024,
   parse: parseDpkg,
 };
@@ -99,6 +101,8 @@ function toEntry(paragraph: Deb822Paragraph, path: string, context: CatalogConte
     metadata,
     locations: [{ path }],
   };
+  const ownedFiles = listedFiles(name, architecture, path, context.resolver);
+  if (ownedFiles !== undefined) draft.ownedFiles = ownedFiles;
   const description = firstLineOf(paragraph.get('description'));
   if (description !== undefined) draft.description = description;
   const homepage = paragraph.get('homepage');
@@ -133,6 +137,38 @@ function packageLicenses(name: string, context: CatalogContext, cache: Map<strin
   const licenses = content === undefined ? [] : parseDebianCopyright(content.toString('utf8'));
   cache.set(name, licenses);
   return licenses;
+}
+
+/**
+ * The files dpkg installed for a package: its `info/<name>:<arch>.list` (a `Multi-Arch: same`
+ * package) or `info/<name>.list`, one absolute path per line; for a distroless `status.d/<entry>`,
+ * `status.d/<entry>.md5sums` (`<md5>  <path from the root>`, regular files only). The lines are
+ * split only when the pipeline iterates them, once: until then a list costs its captured bytes,
+ * not a string per path.
+ */
+function listedFiles(name: string, architecture: string, statusPath: string, resolver: FileResolver): Iterable<string> | undefined {
+  if (statusPath.includes('/status.d/')) {
+    const md5sums = resolver.read(`${statusPath}.md5sums`);
+    return md5sums === undefined ? undefined : linesOf(md5sums, (line) => {
+      const path = /^[0-9a-f]{32} {2}(.+)$/.exec(line)?.[1];
+      return path === undefined ? undefined : `/${path}`;
+    });
+  }
+  const list = (architecture === '' ? undefined : resolver.read(`/var/lib/dpkg/info/${name}:${architecture}.list`)) ?? resolver.read(`/var/lib/dpkg/info/${name}.list`);
+  // the first line is `/.`, the root itself
+  return list === undefined ? undefined : linesOf(list, (line) => (line.startsWith('/') && line !== '/.' ? line : undefined));
+}
+
+/** The non-empty results of `pick` over the lines of `content`, computed anew on each iteration. */
+function linesOf(content: Buffer, pick: (line: string) => string | undefined): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      for (const line of content.toString('utf8').split('\n')) {
+        const path = pick(line.endsWith('\r') ? line.slice(0, -1) : line);
+        if (path !== undefined) yield path;
+      }
+    },
+  };
 }
 
 function splitList(field: string | undefined): string[] {

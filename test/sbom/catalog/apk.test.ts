@@ -32,7 +32,9 @@ describe('apk-db on an Alpine installed database', () => {
   });
 
   it('reads the documented fields', () => {
-    const musl = run.packages.find((p) => p.name === 'musl');
+    const { ownedFiles, ...musl } = run.packages.find((p) => p.name === 'musl') ?? { ownedFiles: undefined };
+    // the F: and R: lines, for relating the packages of other ecosystems apk installed files of
+    expect([...(ownedFiles ?? [])]).toEqual(['/lib/ld-musl-x86_64.so.1', '/lib/libc.musl-x86_64.so.1']);
     expect(musl).toEqual({
       ref: 'musl',
       name: 'musl',

@@ -262,3 +262,61 @@ describe('dpkg-db on damaged input', () => {
     expect(run.relationships).toEqual([{ from: 'mailer:all', to: 'exim4:amd64', type: 'depends-on' }]);
   });
 });
+
+describe('dpkg-db file lists (owned files)', () => {
+  const OWNERSHIP = join(FIXTURES, 'ownership/root');
+  const ownership = join(OWNERSHIP, 'var/lib/dpkg');
+  let run: CatalogRun;
+  beforeAll(async () => {
+    const resolver = await MemoryResolver.fromDirectory(OWNERSHIP);
+    run = runCataloger(dpkgCataloger, resolver);
+  });
+
+  /** The paths a list file names, the root itself (`/.`) left out: what dpkg-query -L prints. */
+  const listed = (name: string) =>
+    readFileSync(join(ownership, 'info', name), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && line !== '/.');
+  const ownedBy = (ref: string) => [...(run.packages.find((p) => p.ref === ref)?.ownedFiles ?? ['no such package'])];
+
+  it('reads each package\'s own list, the arch-qualified one of a Multi-Arch: same package included', () => {
+    expect(run.packages.map((p) => p.ref).sort()).toEqual(['libjcip-annotations-java:all', 'python3-six:all', 'ruby-blankslate:all', 'skopeo:amd64', 'zlib1g:amd64']);
+    expect(ownedBy('python3-six:all')).toEqual(listed('python3-six.list'));
+    expect(ownedBy('skopeo:amd64')).toContain('/usr/bin/skopeo');
+    expect(ownedBy('zlib1g:amd64')).toEqual(listed('zlib1g:amd64.list'));
+    expect(ownedBy('zlib1g:amd64')).toContain('/lib/x86_64-linux-gnu/libz.so.1');
+    expect(run.warnings).toEqual([]);
+  });
+
+  it.runIf(hasDpkgQuery)('gives each package exactly the paths dpkg-query -L lists for it', () => {
+    for (const pkg of run.packages) {
+      const name = pkg.metadata.multiArch === 'same' ? `${pkg.name}:${pkg.metadata.architecture}` : pkg.name;
+      const expected = execFileSync('dpkg-query', [`--admindir=${ownership}`, '-L', name], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line !== '' && line !== '/.');
+      expect(ownedBy(pkg.ref), name).toEqual(expected);
+    }
+  });
+
+  it('splits a list only when it is read, and anew each time', () => {
+    const six = run.packages.find((p) => p.name === 'python3-six');
+    expect(Array.isArray(six?.ownedFiles)).toBe(false);
+    expect([...(six?.ownedFiles ?? [])]).toEqual([...(six?.ownedFiles ?? [])]);
+  });
+
+  it('gives no list to a package dpkg kept none for', () => {
+    const run = runCataloger(dpkgCataloger, new MemoryResolver({ '/var/lib/dpkg/status': 'Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n' }));
+    expect(run.packages[0]?.ownedFiles).toBeUndefined();
+  });
+
+  it('reads a distroless package\'s .md5sums as its files, relative paths made absolute', async () => {
+    const distroless = runCataloger(dpkgCataloger, await MemoryResolver.fromDirectory(join(FIXTURES, 'distroless')));
+    const md5sums = readFileSync(join(FIXTURES, 'distroless/var/lib/dpkg/status.d/zlib1g.md5sums'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => `/${line.slice(34)}`);
+    expect([...(distroless.packages.find((p) => p.name === 'zlib1g')?.ownedFiles ?? [])]).toEqual(md5sums);
+    expect(md5sums).toContain('/lib/x86_64-linux-gnu/libz.so.1.2.13');
+    expect(distroless.packages.find((p) => p.name === 'libc6')?.ownedFiles).toBeUndefined();
+  });
+});

@@ -2,7 +2,9 @@
  * Installed rpm packages (Fedora, RHEL and its rebuilds, SUSE, Amazon Linux, Mariner) from the
  * rpm database, in any of its three formats (see `database.ts` for which one a view's rpm reads).
  * Each header becomes one package; `REQUIRENAME` entries become relationships to the installed
- * package that provides the capability or owns the required file.
+ * package that provides the capability or owns the required file. The header's file list becomes
+ * the package's owned files, so that a jar or a Python distribution an rpm installed is related
+ * to it.
  * @module
  */
 import { normalizeLicense } from '../../license.js';
@@ -103,6 +105,8 @@ function toDraft(info: RpmPackageInfo, path: string, context: CatalogContext): P
     licenses: info.license === undefined ? [] : [normalizeLicense(info.license)],
     metadata,
     locations: [{ path }],
+    // already parsed for `relate` below; the pipeline reads it once more, then lets it go
+    ownedFiles: info.files,
   };
   if (info.summary !== undefined) draft.description = info.summary;
   if (info.url !== undefined) draft.homepage = info.url;

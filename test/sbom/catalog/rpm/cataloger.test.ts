@@ -242,3 +242,45 @@ describe('generateSbom on rpm roots', () => {
     expect(sbom.warnings).toMatchObject([{ code: 'METADATA_UNPARSABLE', path: '/var/lib/rpm/Packages' }]);
   });
 });
+
+describe('rpm-db file lists (owned files)', () => {
+  const METADATA = '/usr/lib/python3.12/site-packages/requests-2.28.2.dist-info/METADATA';
+
+  it('gives each package the files of its header', async () => {
+    const run = await catalog('sqlite');
+    const requests = run.packages.find((p) => p.name === 'python3-requests');
+    expect([...(requests?.ownedFiles ?? [])]).toContain(METADATA);
+    expect([...(run.packages.find((p) => p.name === 'gpg-pubkey')?.ownedFiles ?? ['none'])]).toEqual([]);
+  });
+
+  it.runIf(hasRpm)('gives each package exactly the files rpm -ql lists for it', async () => {
+    const run = await catalog('sqlite');
+    const copy = join(scratch, 'live-files');
+    cpSync(join(FIXTURES, 'sqlite/usr/lib/sysimage/rpm'), copy, { recursive: true });
+    for (const pkg of run.packages) {
+      const nevra = `${pkg.name}-${pkg.version.replace(/^\d+:/, '')}${pkg.metadata.architecture === undefined ? '' : `.${pkg.metadata.architecture}`}`;
+      const live = execFileSync('rpm', ['-ql', '--dbpath', copy, nevra], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      expect([...(pkg.ownedFiles ?? [])], nevra).toEqual(live.filter((line) => line !== '(contains no files)'));
+    }
+  });
+
+  it('relates the Python distribution an rpm installed to that rpm through generateSbom, keeping both', async () => {
+    const root = join(scratch, 'owned');
+    cpSync(join(FIXTURES, 'sqlite'), root, { recursive: true });
+    // the payload python-requests.spec writes
+    mkdirSync(join(root, METADATA, '..'), { recursive: true });
+    writeFileSync(join(root, METADATA), 'Metadata-Version: 2.1\nName: requests\nVersion: 2.28.2\n');
+    const sbom = await generateSbom(`dir:${root}`, { timestamp: 0 });
+    const rpm = sbom.packages.find((p) => p.type === 'rpm' && p.name === 'python3-requests');
+    const pypi = sbom.packages.find((p) => p.type === 'python' && p.name === 'requests');
+    expect(pypi?.locations).toEqual([{ path: METADATA }]);
+    const owns = sbom.relationships.filter((r) => r.type === 'owns');
+    expect(owns).toEqual([{ from: rpm?.id, to: pypi?.id, type: 'owns' }]);
+    if (hasRpm) {
+      const copy = join(scratch, 'live-owner');
+      cpSync(join(FIXTURES, 'sqlite/usr/lib/sysimage/rpm'), copy, { recursive: true });
+      const owner = execFileSync('rpm', ['-qf', '--dbpath', copy, '--qf', '%{NAME}', METADATA], { encoding: 'utf8' });
+      expect(owner).toBe(rpm?.name);
+    }
+  });
+});
