@@ -1,7 +1,9 @@
 /**
- * Runs catalogers over the views of a scanned source and attributes each package to the layer
- * that introduced it: a cataloger is re-run only on views where a file it reads changed, and a
- * package keeps the layer where it first appeared for as long as it stays present unchanged.
+ * Runs catalogers over the views of a scanned source and attributes each package location to the
+ * layer that introduced it: a cataloger is re-run only on views where a file it reads changed, and
+ * a package keeps, at each path, the layer where it first appeared there for as long as it stays
+ * present. A package found at two paths by two layers (a jar copied, a library installed alone
+ * and then nested in an application's jar) has each location in its own layer.
  * What the views give is merged into one SBOM's packages by {@link PackageCollector}.
  * @module
  */
@@ -24,7 +26,7 @@ export interface CatalogOutcome {
 
 interface Attributed {
   result: CatalogResult;
-  /** Layer index where each draft (by ref) was introduced. */
+  /** Layer index where each draft was introduced at each of its paths, by {@link placeKey}. */
   introducedAt: Map<string, number>;
 }
 
@@ -35,9 +37,14 @@ export function matcherOf(globs: readonly string[], exclude: readonly string[] =
   return (path) => set.match(path) !== undefined;
 }
 
-/** Key under which a draft is "the same package" across views. */
-function draftKey(draft: PackageDraft): string {
-  return `${draft.purl}\u0000${draft.locations.map((l) => l.path).join('\u0000')}`;
+/** One location of one draft of a parse result. */
+function placeKey(draft: PackageDraft, path: string): string {
+  return `${draft.ref}\u0000${path}`;
+}
+
+/** Key under which a package at a path is "the same" across views: the purl and the path. */
+function presenceKey(draft: PackageDraft, path: string): string {
+  return `${draft.purl}\u0000${path}`;
 }
 
 /** Catalogs every view of `tree` with `catalogers`. */
@@ -87,7 +94,7 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
       }
       if (scope === 'all-layers' || view.index === last) {
         const { introducedAt } = current;
-        collector.add(cataloger.name, current.result, (draft) => introducedAt.get(draft.ref) ?? 0);
+        collector.add(cataloger.name, current.result, (draft, path) => introducedAt.get(placeKey(draft, path)) ?? 0);
       }
       previous = current;
       previousPrint = print;
@@ -119,15 +126,15 @@ function parseSafely(cataloger: Cataloger, files: readonly CatalogFile[], contex
 
 function attribute(result: CatalogResult, previous: Attributed | undefined, layer: number): Map<string, number> {
   const earlier = new Map<string, number>();
-  if (previous !== undefined) {
-    for (const draft of previous.result.packages) {
-      const at = previous.introducedAt.get(draft.ref);
-      if (at !== undefined) earlier.set(draftKey(draft), at);
+  for (const draft of previous?.result.packages ?? []) {
+    for (const { path } of draft.locations) {
+      const at = previous?.introducedAt.get(placeKey(draft, path));
+      if (at !== undefined) earlier.set(presenceKey(draft, path), at);
     }
   }
   const introducedAt = new Map<string, number>();
   for (const draft of result.packages) {
-    introducedAt.set(draft.ref, earlier.get(draftKey(draft)) ?? layer);
+    for (const { path } of draft.locations) introducedAt.set(placeKey(draft, path), earlier.get(presenceKey(draft, path)) ?? layer);
   }
   return introducedAt;
 }

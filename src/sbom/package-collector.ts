@@ -6,9 +6,14 @@
  * two executables, or alone and nested in an archive is one package with every location. When
  * such drafts disagree, the first one (catalogers in registry order, then views in layer order,
  * then the order the cataloger gave) decides the name, version, type, `foundBy`, description,
- * homepage and supplier, and later ones only fill what it left unset; metadata is merged the same
- * way, key by key. Licenses are the union of every declaration: each copy's is evidence of what
- * was shipped, and the model's list means all of them. Locations are the union, sorted.
+ * homepage and supplier, and later ones only fill what it left unset. Metadata describes one
+ * occurrence as one cataloger read it (a binary's build settings, a jar's path inside an
+ * archive), so a cataloger's first draft of a package gives all of that cataloger's metadata and
+ * its later drafts (the same module in another binary) add none: mixing them would describe no
+ * real artifact. Another cataloger's metadata adds the keys the package lacks (the lockfile's
+ * `integrity` beside what `package.json` says). Licenses are the union of every declaration: each
+ * copy's is evidence of what was shipped, and the model's list means all of them. Locations are
+ * the union, sorted.
  *
  * Relationships are keyed by their ends and type once drafts have become package ids, so no two
  * are equal. When one pair carries several dependency kinds (npm-installed reads `depends-on`
@@ -29,6 +34,8 @@ export class PackageCollector {
   private readonly packages = new Map<string, Package>();
   /** `path\0layer` of each package's locations, so that merging stays linear in locations. */
   private readonly locationKeys = new Map<string, Set<string>>();
+  /** The catalogers whose metadata each package holds. */
+  private readonly metadataFrom = new Map<string, Set<string>>();
   private readonly ownedFiles = new Map<string, Iterable<string>>();
   private readonly relationships = new Map<string, Relationship>();
 
@@ -37,13 +44,15 @@ export class PackageCollector {
 
   /**
    * Adds one cataloger's result for one view; `layerOf` gives the index of the layer that
-   * introduced each draft.
+   * introduced a draft at one of its paths.
    */
-  add(foundBy: string, result: CatalogResult, layerOf: (draft: PackageDraft) => number): void {
+  add(foundBy: string, result: CatalogResult, layerOf: (draft: PackageDraft, path: string) => number): void {
     const idOfRef = new Map<string, string>();
     for (const draft of result.packages) {
-      const layer = this.layerIds[layerOf(draft)];
-      const locations: Location[] = draft.locations.map((l) => (layer === undefined ? { path: l.path } : { path: l.path, layer }));
+      const locations: Location[] = draft.locations.map(({ path }) => {
+        const layer = this.layerIds[layerOf(draft, path)];
+        return layer === undefined ? { path } : { path, layer };
+      });
       // catalogers build purls through one canonical writer, so equal packages have equal strings
       const id = draft.purl === '' ? `${foundBy}:${draft.ref}` : draft.purl;
       idOfRef.set(draft.ref, id);
@@ -52,7 +61,12 @@ export class PackageCollector {
         pkg = toPackage(draft, id, foundBy);
         this.packages.set(id, pkg);
         this.locationKeys.set(id, new Set());
-      } else merge(pkg, draft);
+        this.metadataFrom.set(id, new Set([foundBy]));
+      } else {
+        const from = this.metadataFrom.get(id) as Set<string>;
+        merge(pkg, draft, !from.has(foundBy));
+        from.add(foundBy);
+      }
       const keys = this.locationKeys.get(id) as Set<string>;
       for (const location of locations) {
         const key = `${location.path}\u0000${location.layer ?? ''}`;
@@ -77,6 +91,7 @@ export class PackageCollector {
     for (const relationship of ownershipRelationships(packages, this.ownedFiles)) this.relate(relationship);
     this.ownedFiles.clear();
     this.locationKeys.clear();
+    this.metadataFrom.clear();
     return { packages, relationships: strongestDependencies([...this.relationships.values()]) };
   }
 
@@ -91,13 +106,13 @@ function toPackage(draft: PackageDraft, id: string, foundBy: string): Package {
   return { ...rest, id, locations: [], foundBy, licenses: uniqueLicenses(draft.licenses), metadata: { ...draft.metadata } };
 }
 
-/** Adds a later draft's licenses, and its metadata and descriptions where the package has none. */
-function merge(into: Package, draft: PackageDraft): void {
+/** Adds a later draft's licenses, its descriptions where the package has none, and with `withMetadata` its missing metadata keys. */
+function merge(into: Package, draft: PackageDraft, withMetadata: boolean): void {
   for (const license of draft.licenses) {
     const key = licenseKey(license);
     if (!into.licenses.some((l) => licenseKey(l) === key)) into.licenses.push(license);
   }
-  for (const [key, value] of Object.entries(draft.metadata)) {
+  for (const [key, value] of withMetadata ? Object.entries(draft.metadata) : []) {
     // defined, not assigned: a key such as `__proto__` stays a plain entry
     if (!Object.hasOwn(into.metadata, key)) Object.defineProperty(into.metadata, key, { value, enumerable: true, writable: true, configurable: true });
   }
