@@ -9,12 +9,14 @@ import { DISTRO_PATTERNS, catalogers as builtIn } from './catalog/index.js';
 import { catalogViews } from './catalog-views.js';
 import type { Package, Relationship, Sbom, SbomWarning, Scope } from './model.js';
 import { DEFAULT_LIMITS, type CaptureLimits } from './source/layered-tree.js';
+import type { ImageStream } from './source/archive-input.js';
 import { openSource } from './source/open-source.js';
 import type { SbomProgress, ScannedSource } from './source/scanned-source.js';
 import { Selection } from './source/selection.js';
 import { SpillArea } from './source/spill-area.js';
 
 export type { SbomProgress } from './source/scanned-source.js';
+export type { ImageStream } from './source/archive-input.js';
 
 /** Options of {@link generateSbom}. */
 export interface GenerateSbomOptions {
@@ -52,7 +54,9 @@ const MAX_FETCH_ROUNDS = 2;
  * Builds the SBOM of a container image, a directory or a lockfile.
  *
  * @param source `docker-archive:PATH`, `oci-archive:PATH`, `oci-dir:PATH`, `dir:PATH`,
- *   `lockfile:PATH`, or a bare path whose kind is detected.
+ *   `lockfile:PATH`, or a bare path whose kind is detected; a gzip- or zstd-compressed archive is
+ *   read in one streaming pass. `docker-archive:-`, `oci-archive:-` or `-` read standard input;
+ *   an {@link ImageStream} (`{ stream, scheme? }`) reads any byte stream the same way.
  * @throws {@link SealkitError} with a stable code when the source is missing, malformed or unsafe.
  *
  * @example
@@ -62,7 +66,7 @@ const MAX_FETCH_ROUNDS = 2;
  * await writeFile('sbom.cdx.json', serializeSbom(sbom, 'cyclonedx-json'));
  * ```
  */
-export function generateSbom(source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
+export function generateSbom(source: string | ImageStream, options: GenerateSbomOptions = {}): Promise<Sbom> {
   return generateSbomWith(builtIn, source, options);
 }
 
@@ -70,7 +74,7 @@ export function generateSbom(source: string, options: GenerateSbomOptions = {}):
  * {@link generateSbom} with the catalogers of `registry` instead of the built-in ones.
  * @internal Not exported from the package: tests run catalogers of their own through it.
  */
-export async function generateSbomWith(registry: readonly Cataloger[], source: string, options: GenerateSbomOptions = {}): Promise<Sbom> {
+export async function generateSbomWith(registry: readonly Cataloger[], source: string | ImageStream, options: GenerateSbomOptions = {}): Promise<Sbom> {
   const scope = checkScope(options.scope);
   const timestamp = resolveTimestamp(options.timestamp);
   const selected = selectCatalogers(registry, options.catalogers);
@@ -100,7 +104,7 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
       outcome = catalogViews(scanned.tree, catalogers, scope);
     }
     const warnings = dedupeWarnings([...scanned.tree.warnings, ...outcome.warnings]);
-    failOnWarnings(scanned.kind, source, warnings, options.strict === true);
+    failOnWarnings(scanned.kind, typeof source === 'string' ? source : scanned.description.location, warnings, options.strict === true);
     return {
       source: scanned.description,
       ...(outcome.distro ? { distro: outcome.distro } : {}),

@@ -130,9 +130,8 @@ class TarStore implements BlobStore {
   }
 }
 
-
 /** Resolves a relative symlink between members; undefined when it leaves the archive. */
-function normalizeRelative(from: string, target: string): string | undefined {
+export function normalizeRelative(from: string, target: string): string | undefined {
   const parts = from.split('/').slice(0, -1);
   for (const segment of target.split('/')) {
     if (segment === '' || segment === '.') continue;

@@ -12,18 +12,23 @@ import type { Want } from './selection.js';
 import { SpillWriter, type SpillArea } from './spill-area.js';
 import type { TarSink } from './tar-parser.js';
 
+/** Bytes of random-access files held in memory so far; capturers of one scan may share it. */
+export interface MemoryBudget {
+  randomAccessBytes: number;
+}
+
 /** Decides on and keeps the files of one scan. */
 export class Capturer {
-  /** Bytes of random-access files held in memory so far. */
-  private randomAccessBytes = 0;
-
   /**
    * @param tree where captured files are recorded
    * @param spill where large files of a layer stream go; without it they are skipped with a warning
+   * @param budget the in-memory budget of random-access files, shared by the capturers of one scan
+   *   (a stream records each layer in a tree of its own)
    */
   constructor(
     readonly tree: LayeredTree,
     readonly spill?: SpillArea,
+    private readonly budget: MemoryBudget = { randomAccessBytes: 0 },
   ) {}
 
   /** Bytes of a file's start needed before deciding on it (0: the path alone decides). */
@@ -66,8 +71,8 @@ export class Capturer {
   keepInMemory(want: Want, size: number): boolean {
     if (!want.randomAccess) return true;
     const limits = this.tree.limits;
-    if (size > limits.spillThreshold || this.randomAccessBytes + size > limits.maxRandomAccessMemory) return false;
-    this.randomAccessBytes += size;
+    if (size > limits.spillThreshold || this.budget.randomAccessBytes + size > limits.maxRandomAccessMemory) return false;
+    this.budget.randomAccessBytes += size;
     return true;
   }
 

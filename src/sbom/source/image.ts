@@ -16,7 +16,7 @@ import type { ScanOptions, ScannedSource } from './scanned-source.js';
 import type { TarSink } from './tar-parser.js';
 
 /** Files fetched by the second pass (link targets) are metadata too; cap them the same way. */
-const FETCH_MAX_BYTES = 64 * 1024 * 1024;
+export const FETCH_MAX_BYTES = 64 * 1024 * 1024;
 
 export type ImageScheme = 'docker-archive' | 'oci-archive' | 'oci-dir';
 
@@ -58,11 +58,12 @@ export async function scanImage(
   }
 }
 
-function describe(scheme: ImageScheme, path: string, plan: ImagePlan): SourceDescription {
+/** The SBOM's description of an image planned from `location`. */
+export function describe(scheme: ImageScheme, location: string, plan: ImagePlan): SourceDescription {
   return {
     kind: 'image',
     scheme,
-    location: path,
+    location,
     name: plan.name,
     ...(plan.tag ? { tag: plan.tag } : {}),
     ...(plan.manifestDigest ? { manifestDigest: plan.manifestDigest } : {}),
@@ -121,7 +122,7 @@ async function fetchMissing(store: BlobStore, plan: ImagePlan, tree: LayeredTree
 }
 
 /** A sink that keeps a file's `size` bytes in memory and hands them over at its end. */
-function memorySink(size: number, done: (content: Buffer) => void): TarSink {
+export function memorySink(size: number, done: (content: Buffer) => void): TarSink {
   const content = Buffer.allocUnsafe(size);
   let fill = 0;
   return {

@@ -8,6 +8,7 @@
 import { SourceError } from '../../errors.js';
 import type { SbomWarning } from '../model.js';
 import type { ExternalFile } from './external-file.js';
+import type { LayerPaths } from './path-digests.js';
 import type { Selection, Want } from './selection.js';
 
 /** A captured file's bytes: in memory, or on disk (spilled, or in place in a directory). */
@@ -251,6 +252,61 @@ export class LayeredTree {
       this.set(layer, entry.path, { kind: 'other', layer });
     }
     return false;
+  }
+
+  /**
+   * Records in `layer` a layer that was recorded on its own, in `blob` (a one-layer tree with this
+   * tree's selection), before its place in the image was known: a stream may carry layers before
+   * the manifest that orders them. `entries` holds the path of every entry that layer had, so
+   * what it replaced among the paths the layers below recorded is decided here, as {@link record}
+   * decides it for an entry that streams by in order. Layers are adopted in order, lowest first.
+   * `blob` is left as it was; its files are shared, not copied (one layer may be listed twice).
+   */
+  adopt(layer: number, blob: LayeredTree, entries: LayerPaths): void {
+    const own = blob.records[0] as LayerRecord;
+    const replaced: Array<[string, TreeNode]> = [];
+    for (const path of this.versions.keys()) {
+      if (own.nodes.has(path)) continue;
+      if (entries.nonDirectories.has(path)) replaced.push([path, { kind: 'other', layer }]);
+      else if (entries.directories.has(path)) replaced.push([path, { kind: 'dir', layer }]);
+    }
+    for (const path of this.ancestors) {
+      if (!own.nodes.has(path) && !this.versions.has(path) && entries.nonDirectories.has(path)) replaced.push([path, { kind: 'other', layer }]);
+    }
+    for (const [path, node] of replaced) this.set(layer, path, node);
+    const record = this.records[layer] as LayerRecord;
+    for (const dir of own.opaque) {
+      record.opaque.add(dir);
+      record.deletes = true;
+      this.count(layer, dir === '' ? OPAQUE : `${dir}/${OPAQUE}`);
+    }
+    for (const [path, node] of own.nodes) {
+      if (node.kind === 'file') {
+        this.capture(layer, path, node.content, node.tags);
+        continue;
+      }
+      if (node.kind === 'hardlink') this.linkTargets.add(`${layer}\u0000${node.target}`);
+      this.set(layer, path, { ...node, layer });
+    }
+    for (const [tag, paths] of blob.tagged) for (const path of paths) this.tag(path, [tag]);
+    for (const warning of blob.warnings) this.warn(warning.code, warning.message, warning.path, layer);
+  }
+
+  /** Bytes of captured file contents held in memory. */
+  get capturedBytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Paths recorded so far (files, links, deletions), counted against `maxRecords`. */
+  get recordedPaths(): number {
+    return this.recordCount;
+  }
+
+  /** Releases every captured file kept out of memory: for a tree no view will read. */
+  releaseExternal(): void {
+    for (const record of this.records) {
+      for (const node of record.nodes.values()) if (node.kind === 'file' && !Buffer.isBuffer(node.content)) node.content.release();
+    }
   }
 
   /** Stores the content of a file {@link record} asked about; `tags` name who chose it by content. */

@@ -1,15 +1,20 @@
 /**
- * Turns the caller's source string into a scanned source: an explicit scheme
- * (`docker-archive:`, `oci-archive:`, `oci-dir:`, `dir:`, `lockfile:`) or a path whose kind is
- * detected from what is there.
+ * Turns the caller's source into a scanned source: an explicit scheme (`docker-archive:`,
+ * `oci-archive:`, `oci-dir:`, `dir:`, `lockfile:`) or a path whose kind is detected from what is
+ * there; `-` (alone or after an image archive scheme) for standard input; or an {@link ImageStream}.
+ * A plain tar archive is indexed and its layers read by byte range; a compressed one, standard
+ * input and streams are read front to back in one pass.
  * @module
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { SourceError } from '../../errors.js';
+import { SourceError, UsageError } from '../../errors.js';
+import { fileInput, isImageStream, stdinInput, streamInput, type ImageStream } from './archive-input.js';
+import { sniffCompression } from './decompress.js';
 import { scanDirectory, scanLockfile } from './directory.js';
 import { openImageStore, scanImage, type ImageScheme } from './image.js';
 import type { OpenOptions, ScannedSource } from './scanned-source.js';
+import { scanStreamedArchive } from './streamed-archive.js';
 import { BLOCK, checksumMatches } from './tar-header.js';
 
 /** Source schemes accepted before a path. */
@@ -33,17 +38,40 @@ export function parseSourceReference(text: string): { scheme?: SourceScheme; pat
 }
 
 /** Opens and scans a source. */
-export async function openSource(text: string, openOptions: OpenOptions): Promise<ScannedSource> {
-  const { scheme, path } = parseSourceReference(text);
-  const kind = scheme ?? (await detectScheme(path));
+export async function openSource(source: string | ImageStream, openOptions: OpenOptions): Promise<ScannedSource> {
   const { selectionFor, ...rest } = openOptions;
+  const imageOptions = () => ({ ...rest, selection: selectionFor('image') });
+  if (typeof source !== 'string') {
+    if (!isImageStream(source)) {
+      throw new UsageError('INVALID_ARGUMENT', 'a source is a string (a path with an optional scheme) or an object with an async-iterable stream');
+    }
+    if (source.scheme !== undefined && source.scheme !== 'docker-archive' && source.scheme !== 'oci-archive') {
+      throw new UsageError('INVALID_ARGUMENT', `a stream holds a docker-archive or an oci-archive, not ${JSON.stringify(source.scheme)}`);
+    }
+    return scanStreamedArchive(source.scheme, streamInput(source), imageOptions());
+  }
+  const { scheme, path } = parseSourceReference(source);
+  if (path === '-') {
+    if (scheme !== undefined && scheme !== 'docker-archive' && scheme !== 'oci-archive') {
+      throw new UsageError('INVALID_ARGUMENT', `${scheme}:- is not supported: only image archives (docker-archive:-, oci-archive:-) are read from standard input`);
+    }
+    return scanStreamedArchive(scheme, stdinInput(), imageOptions());
+  }
+  const kind = scheme ?? (await detectScheme(path));
   switch (kind) {
     case 'dir':
       return scanDirectory(path, { ...rest, selection: selectionFor('directory') });
     case 'lockfile':
       return scanLockfile(path, { ...rest, selection: selectionFor('lockfile') });
     default: {
-      const options = { ...rest, selection: selectionFor('image') };
+      const options = imageOptions();
+      if (kind !== 'oci-dir') {
+        const compressed = await compressedArchive(path);
+        if (compressed !== undefined) {
+          const archiveScheme = scheme === 'docker-archive' || scheme === 'oci-archive' ? scheme : undefined;
+          return scanStreamedArchive(archiveScheme, fileInput(path, compressed.size, archiveName(path)), options);
+        }
+      }
       const store = await openImageStore(kind, path);
       let imageKind: ImageScheme = kind;
       // docker save output is both: prefer its own manifest.json, which names tags.
@@ -54,6 +82,33 @@ export async function openSource(text: string, openOptions: OpenOptions): Promis
       }
       return scanImage(imageKind, path, store, options);
     }
+  }
+}
+
+/** The image name of an archive that names none: its file name without `.tar`, `.tar.gz` and the like. */
+export function archiveName(path: string): string {
+  return basename(path)
+    .replace(/\.(tgz|tzst)$/, '')
+    .replace(/\.(gz|zst|zstd)$/, '')
+    .replace(/\.(tar|oci)$/, '');
+}
+
+/** The size of a gzip- or zstd-compressed file at `path`, or undefined for anything else. */
+async function compressedArchive(path: string): Promise<{ size: number } | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new SourceError('SOURCE_NOT_FOUND', `cannot open ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return sniffCompression(head.subarray(0, bytesRead)) === 'none' ? undefined : { size: info.size };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -71,11 +126,8 @@ async function detectScheme(path: string): Promise<SourceScheme> {
   if (!info.isFile()) throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is neither a file nor a directory`, { details: { path } });
   if (LOCKFILE_NAMES.has(basename(path))) return 'lockfile';
   const head = await readHead(path);
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    throw new SourceError('ARCHIVE_COMPRESSED', `${path} is a compressed archive; decompress it first (for example with gunzip)`, {
-      details: { path },
-    });
-  }
+  // A compressed archive is told apart once its members are read.
+  if (sniffCompression(head) !== 'none') return 'oci-archive';
   if (!looksLikeTar(head)) {
     throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is not an image archive, a directory or a known lockfile`, {
       details: { path },

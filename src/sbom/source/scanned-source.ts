@@ -20,6 +20,16 @@ export type SbomProgress =
       bytesRead: number;
       bytesTotal: number;
     }
+  | {
+      /** An archive read front to back (compressed, or from a stream): layers are met in archive order. */
+      phase: 'stream';
+      /** Bytes of the archive read so far, as given (compressed when it is). */
+      bytesRead: number;
+      /** The archive's size, when known (a file, not a pipe). */
+      bytesTotal?: number;
+      /** Layer blobs met so far; which of them the image uses, and in which order, is known at the end. */
+      layers: number;
+    }
   | { phase: 'directory'; filesSeen: number }
   | { phase: 'catalog' };
 
