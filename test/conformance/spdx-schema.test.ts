@@ -7,10 +7,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serializeSpdxJson } from '../../src/sbom/format/spdx.js';
+import { generateSbom } from '../../src/sbom/generate.js';
 import type { Sbom } from '../../src/sbom/model.js';
 import { imageSbom, SAMPLES } from '../sbom/format/samples.js';
+import { fixtureEntries, ownershipEntries, writeEntries } from '../support/fixture-roots.js';
+import { tempDir } from '../support/image-builder.js';
 
 // SEALKIT_SPDX_SCHEMA points elsewhere when the corpus is not beside the repository.
 const SCHEMA_PATH =
@@ -55,6 +60,19 @@ describe.skipIf(!PRESENT && !IN_CI)('SPDX 2.3 JSON schema conformance', () => {
       expect(errorsOf(JSON.parse(serializeSpdxJson(make())))).toBe('');
     });
   }
+
+  it('accepts what generateSbom writes for a root with ownership, nested archives and dependencies', async () => {
+    const dir = await tempDir();
+    try {
+      const root = await writeEntries(join(dir, 'root'), [...ownershipEntries(), ...fixtureEntries('npm/node_modules', 'app/node_modules')]);
+      const document = JSON.parse(serializeSpdxJson(await generateSbom(`dir:${root}`, { timestamp: 0 }))) as { relationships: Array<{ relationshipType: string; comment?: string }> };
+      expect(document.relationships.some((r) => r.relationshipType === 'CONTAINS' && r.comment !== undefined)).toBe(true);
+      expect(document.relationships.some((r) => r.relationshipType === 'DEPENDS_ON')).toBe(true);
+      expect(errorsOf(document)).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('rejects what the schema forbids (the tag-value spelling of a package purpose)', () => {
     const document = JSON.parse(serializeSpdxJson(imageSbom())) as { packages: Array<Record<string, unknown>> };

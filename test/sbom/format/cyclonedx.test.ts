@@ -287,8 +287,25 @@ describe('CycloneDX dependencies', () => {
       'npm-express': ['npm-@types/node', 'npm-fsevents'],
       'python-requests': ['deb-libc6'],
       'deb-libc6': [],
+      // an OS package owns what it installed, an archive contains (and here also needs) what it nests
+      'deb-python3-requests': ['python-requests'],
+      'java-app': ['java-guava'],
       [document.metadata.component['bom-ref'] ?? '']: [],
     });
+  });
+
+  it('keeps nesting and ownership out of component nesting: every package is a top-level component', () => {
+    const document = cdx(imageSbom());
+    expect(document.components.map((c) => c['bom-ref']).filter((ref) => ref?.startsWith('java-') || ref?.startsWith('python-'))).toEqual(
+      expect.arrayContaining(['java-app', 'java-guava', 'python-requests']),
+    );
+    expect(document.components.every((c) => !('components' in c))).toBe(true);
+  });
+
+  it('marks containment and ownership with properties on the holder', () => {
+    const document = cdx(imageSbom());
+    expect(props(component(document, 'java-app'), 'sealkit:relationship:')).toEqual([['sealkit:relationship:contains', 'java-guava']]);
+    expect(props(component(document, 'deb-python3-requests'), 'sealkit:relationship:')).toEqual([['sealkit:relationship:owns', 'python-requests']]);
   });
 
   it('marks dev and optional edges with properties on the dependent component', () => {

@@ -1,7 +1,7 @@
 /**
  * Hand-built SBOMs that the serializer tests and the SPDX schema conformance test share.
  * Together they cover every source kind, several package types, every combination of licenses
- * the model can hold, the three relationship types and metadata with awkward characters.
+ * the model can hold, every relationship type and metadata with awkward characters.
  */
 import type { License, Package, Sbom } from '../../../src/sbom/model.js';
 
@@ -61,7 +61,11 @@ function licensePackages(): Package[] {
   );
 }
 
-/** A Debian-based image with two layers, a distro, OS and language packages and all relationship types. */
+/**
+ * A Debian-based image with two layers, a distro, OS and language packages and all relationship
+ * types: a deb owns the Python distribution it installed, and an application jar both contains and
+ * depends on the library nested in it.
+ */
 export function imageSbom(): Sbom {
   const packages: Package[] = [
     pkg({
@@ -159,6 +163,24 @@ export function imageSbom(): Sbom {
       supplier: 'Red Hat, Inc.',
     }),
     pkg({
+      id: 'deb-python3-requests',
+      name: 'python3-requests',
+      version: '2.32.3+dfsg-1',
+      type: 'deb',
+      purl: 'pkg:deb/debian/python3-requests@2.32.3%2Bdfsg-1?arch=all&distro=debian-12',
+      locations: [{ path: '/var/lib/dpkg/status', layer: LAYER_1 }],
+      foundBy: 'dpkg-db',
+    }),
+    pkg({
+      id: 'java-app',
+      name: 'app',
+      version: '1.2.0',
+      type: 'java',
+      purl: 'pkg:maven/com.example/app@1.2.0',
+      locations: [{ path: '/opt/app/app.jar', layer: LAYER_1 }],
+      foundBy: 'java-archive',
+    }),
+    pkg({
       id: 'java-guava',
       name: 'guava',
       version: '33.3.1-jre',
@@ -207,6 +229,9 @@ export function imageSbom(): Sbom {
       { from: 'npm-express', to: 'npm-@types/node', type: 'dev-depends-on' },
       { from: 'npm-express', to: 'npm-fsevents', type: 'optional-depends-on' },
       { from: 'python-requests', to: 'deb-libc6', type: 'depends-on' },
+      { from: 'deb-python3-requests', to: 'python-requests', type: 'owns' },
+      { from: 'java-app', to: 'java-guava', type: 'contains' },
+      { from: 'java-app', to: 'java-guava', type: 'depends-on' },
     ],
     warnings: [],
     timestamp: new Date('2025-01-02T03:04:05.678Z'),

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../../src/errors.js';
 import { licenseRefIds } from '../../../src/sbom/format/license-ref.js';
 import { parseParty } from '../../../src/sbom/format/party.js';
-import { serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
+import { OWNERSHIP_COMMENT, serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
 import { isWebUrl } from '../../../src/sbom/format/web-url.js';
-import type { License, Sbom } from '../../../src/sbom/model.js';
+import type { License, Relationship as ModelRelationship, Sbom } from '../../../src/sbom/model.js';
 import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, SAMPLES } from './samples.js';
 
 interface Package {
@@ -31,6 +31,7 @@ interface Relationship {
   spdxElementId: string;
   relationshipType: string;
   relatedSpdxElement: string;
+  comment?: string;
 }
 interface Document {
   spdxVersion: string;
@@ -350,11 +351,39 @@ describe('SPDX relationships', () => {
     const document = spdx(imageSbom());
     const root = document.packages[0]?.SPDXID ?? '';
     expect(document.relationships).toContainEqual({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: root });
-    const contained = document.relationships.filter((r) => r.relationshipType === 'CONTAINS');
-    expect(contained.every((r) => r.spdxElementId === root)).toBe(true);
+    const contained = document.relationships.filter((r) => r.relationshipType === 'CONTAINS' && r.spdxElementId === root);
     expect(codeUnitSorted(contained.map((r) => r.relatedSpdxElement))).toEqual(
       codeUnitSorted(document.packages.slice(1).map((p) => p.SPDXID)),
     );
+  });
+
+  it('writes contains and owns as CONTAINS from the holder, only ownership with its comment', () => {
+    const document = spdx(imageSbom());
+    const id = (name: string): string => byName(document, name).SPDXID;
+    const root = document.packages[0]?.SPDXID ?? '';
+    expect(document.relationships.filter((r) => r.relationshipType === 'CONTAINS' && r.spdxElementId !== root)).toEqual([
+      { spdxElementId: id('python3-requests'), relationshipType: 'CONTAINS', relatedSpdxElement: id('requests'), comment: OWNERSHIP_COMMENT },
+      { spdxElementId: id('app'), relationshipType: 'CONTAINS', relatedSpdxElement: id('guava') },
+    ]);
+  });
+
+  it('writes one CONTAINS for a pair that is both contained and owned, keeping the ownership comment in any order', () => {
+    for (const order of ['contains first', 'owns first']) {
+      const sbom = imageSbom();
+      const both: ModelRelationship[] = [
+        { from: 'deb-python3-requests', to: 'python-requests', type: 'contains' },
+        { from: 'deb-python3-requests', to: 'python-requests', type: 'owns' },
+      ];
+      sbom.relationships = [...sbom.relationships.filter((r) => r.type !== 'owns'), ...(order === 'owns first' ? both.reverse() : both)];
+      const owned = spdx(sbom).relationships.filter((r) => r.relatedSpdxElement === byName(spdx(sbom), 'requests').SPDXID && r.spdxElementId === byName(spdx(sbom), 'python3-requests').SPDXID);
+      expect(owned, order).toEqual([expect.objectContaining({ relationshipType: 'CONTAINS', comment: OWNERSHIP_COMMENT })]);
+    }
+  });
+
+  it('refuses a relationship type it does not know', () => {
+    const sbom = imageSbom();
+    sbom.relationships.push({ from: 'deb-bash', to: 'deb-libc6', type: 'replaces' as never });
+    expect(() => serializeSpdxJson(sbom)).toThrow(/unknown relationship type "replaces"/);
   });
 
   it('maps depends-on forward and the dev and optional kinds in the reverse direction', () => {
@@ -367,9 +396,10 @@ describe('SPDX relationships', () => {
         { spdxElementId: id('requests'), relationshipType: 'DEPENDS_ON', relatedSpdxElement: id('libc6') },
         { spdxElementId: id('@types/node'), relationshipType: 'DEV_DEPENDENCY_OF', relatedSpdxElement: id('express') },
         { spdxElementId: id('fsevents'), relationshipType: 'OPTIONAL_DEPENDENCY_OF', relatedSpdxElement: id('express') },
+        { spdxElementId: id('app'), relationshipType: 'DEPENDS_ON', relatedSpdxElement: id('guava') },
       ]),
     );
-    expect(typed).toHaveLength(4);
+    expect(typed).toHaveLength(5);
   });
 
   it('only refers to elements of the document, once each, sorted', () => {
