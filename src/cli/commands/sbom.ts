@@ -21,6 +21,11 @@ Sources:
   dir:PATH              a root filesystem or a project directory
   lockfile:PATH         a single package-lock.json / npm-shrinkwrap.json
   PATH                  any of the above, detected from what is there
+  docker-archive:-      an image archive read from standard input (also oci-archive:-,
+                        or - to tell the kind from the archive)
+
+Image archives may be gzip- or zstd-compressed (image.tar.gz); a compressed archive and
+standard input are read in one streaming pass, never held whole.
 
 Options:
   -f, --format <fmt>    ${SBOM_FORMATS.join(' | ')} (default cyclonedx-json = 1.6)
@@ -35,8 +40,9 @@ Options:
 Warnings (a file too large, metadata that cannot be parsed, a link not followed) go to stderr;
 the SBOM is still written. Set SOURCE_DATE_EPOCH for a fixed timestamp and byte-identical output.
 
-Example:
+Examples:
   sealkit sbom oci-archive:build/image.tar --format spdx-json --output image.spdx.json
+  docker save app:1.0 | sealkit sbom docker-archive:- --output app.cdx.json
 `;
 
 const FLAGS = {
