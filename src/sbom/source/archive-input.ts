@@ -81,34 +81,44 @@ export function fileInput(path: string, size: number, fallbackName: string): Arc
   };
 }
 
-/** Bytes asked of standard input per read (a pipe gives at most its capacity, 64 KiB on Linux). */
-const STDIN_CHUNK = 1024 * 1024;
+/** Bytes asked of a descriptor per read (a pipe gives at most its capacity, 64 KiB on Linux). */
+const DESCRIPTOR_CHUNK = 1024 * 1024;
 
 /**
  * Standard input of this process: `docker save app | sealkit sbom docker-archive:-`. Read with
- * plain reads into one reused buffer: through `process.stdin`, every chunk would be a new buffer,
- * and hundreds of megabytes of them raise the peak memory by tens of megabytes before the garbage
- * collector catches up. Where descriptor 0 does not block (EAGAIN), reading goes on through
- * `process.stdin`, from where it stopped.
+ * plain reads into two reused buffers: through `process.stdin`, every chunk would be a new buffer,
+ * and hundreds of megabytes of them raise the peak memory by about ten megabytes before the
+ * garbage collector catches up. Where descriptor 0 does not block (EAGAIN: something made it
+ * non-blocking, such as touching `process.stdin`), reading goes on through `process.stdin`,
+ * from where it stopped.
  */
 export function stdinInput(): ArchiveInput {
+  return descriptorInput(0, 'standard input', 'stdin', () => process.stdin);
+}
+
+/**
+ * An open descriptor read to its end, as {@link stdinInput} reads standard input; `fallback`
+ * reads the rest once a read finds the descriptor non-blocking and empty.
+ * @internal exported for tests
+ */
+export function descriptorInput(fd: number, label: string, fallbackName: string, fallback: () => AsyncIterable<Uint8Array | string>): ArchiveInput {
   let opened = false;
   return {
-    label: 'standard input',
+    label,
     location: '-',
-    fallbackName: 'stdin',
+    fallbackName,
     reopenable: false,
     async *open(signal) {
       // Waiting for a terminal to type an image archive would look like a hang.
-      if (isatty(0)) {
-        throw new UsageError('INVALID_ARGUMENT', 'standard input is a terminal: pipe an image archive into it (docker save app | sealkit sbom docker-archive:-)');
+      if (isatty(fd)) {
+        throw new UsageError('INVALID_ARGUMENT', `${label} is a terminal: pipe an image archive into it (docker save app | sealkit sbom docker-archive:-)`);
       }
-      if (opened) throw new Error('standard input can only be read once');
+      if (opened) throw new Error(`${label} can only be read once`);
       opened = true;
       // Two buffers: the next read fills one while the consumer works on the other.
-      const buffers = [Buffer.allocUnsafe(STDIN_CHUNK), Buffer.allocUnsafe(STDIN_CHUNK)];
+      const buffers = [Buffer.allocUnsafe(DESCRIPTOR_CHUNK), Buffer.allocUnsafe(DESCRIPTOR_CHUNK)];
       let turn = 0;
-      const start = () => readAsync(0, buffers[turn] as Buffer, 0, STDIN_CHUNK, null);
+      const start = () => readAsync(fd, buffers[turn] as Buffer, 0, DESCRIPTOR_CHUNK, null);
       let pending = start();
       for (;;) {
         throwIfAborted(signal);
@@ -117,10 +127,11 @@ export function stdinInput(): ArchiveInput {
           ({ bytesRead } = await pending);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-            yield* onceInput(process.stdin, 'standard input', 'stdin').open(signal);
+            // Nothing was read: the stream takes over exactly where the reads stopped.
+            yield* onceInput(fallback(), label, fallbackName).open(signal);
             return;
           }
-          throw new SourceError('SOURCE_NOT_FOUND', `cannot read standard input: ${(error as Error).message}`, { cause: error });
+          throw new SourceError('SOURCE_NOT_FOUND', `cannot read ${label}: ${(error as Error).message}`, { cause: error });
         }
         if (bytesRead === 0) return;
         const chunk = (buffers[turn] as Buffer).subarray(0, bytesRead);

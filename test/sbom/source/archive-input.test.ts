@@ -1,6 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +10,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeSbom } from '../../../src/sbom/format/index.js';
 import { generateSbom } from '../../../src/sbom/generate.js';
-import { peek } from '../../../src/sbom/source/archive-input.js';
+import { descriptorInput, peek } from '../../../src/sbom/source/archive-input.js';
 import { tarHeader, tarPadding, tempDir } from '../../support/image-builder.js';
 
 const EXAMPLE = 'fixtures/images/example.tar';
@@ -149,6 +151,38 @@ describe('memory while reading a large image from standard input', () => {
     expect(large.packages).toBe(1);
     console.log(`peak RSS reading from stdin: ${(small.maxRSS / 2 ** 20).toFixed(1)} MiB (64 MiB layer), ${(large.maxRSS / 2 ** 20).toFixed(1)} MiB (512 MiB layer)`);
     expect(large.maxRSS - small.maxRSS).toBeLessThan(24 * 2 ** 20);
+  });
+});
+
+describe('reading a descriptor', () => {
+  it('goes on through a stream once a read finds the descriptor non-blocking and empty', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    let socket: Socket | undefined;
+    let fellBack!: () => void;
+    const fallback = new Promise<void>((done) => (fellBack = done));
+    const input = descriptorInput(readFd, 'the fifo', 'fifo', () => {
+      fellBack();
+      socket = new Socket({ fd: readFd, readable: true, writable: false });
+      return socket;
+    });
+    try {
+      const chunks = input.open()[Symbol.asyncIterator]();
+      const first = chunks.next();
+      // Nothing is written until the first read came back empty and the stream took over.
+      await fallback;
+      writeSync(writeFd, 'written after the switch');
+      closeSync(writeFd);
+      const read: string[] = [];
+      for (let result = await first; result.done !== true; result = await chunks.next()) read.push(result.value.toString());
+      expect(read.join('')).toBe('written after the switch');
+      await expect(chunks.next()).resolves.toMatchObject({ done: true });
+      await expect(input.open()[Symbol.asyncIterator]().next()).rejects.toThrow('can only be read once');
+    } finally {
+      socket?.destroy();
+    }
   });
 });
 
