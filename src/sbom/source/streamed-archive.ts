@@ -4,7 +4,8 @@
  * the caller. Such an archive cannot be indexed, and its manifest usually comes after its layers
  * (`docker save` and skopeo write blobs first), so each member is dealt with as it streams by:
  *
- * - small JSON documents (manifests, indexes, configs) are kept, up to a total;
+ * - JSON documents (manifests, indexes, configs, and attestations nobody may need) are kept:
+ *   small ones in memory up to a total, larger ones in a temporary file;
  * - a member whose first bytes are those of a layer (gzip, zstd or tar) is read at once into a
  *   record of its own, keyed by its name, with the same capture rules as an indexed layer, and
  *   hashed as it streams (its content digest for a compressed blob named by one, else its diffID);
@@ -14,7 +15,7 @@
  * layer records are adopted in the manifest's order: a layer the manifest lists twice is used
  * twice, layers it does not list are dropped (their temporary files released), and a layer that
  * does not hash to its digest or diffID fails the scan. Memory holds what an indexed scan holds
- * (captured files) plus the documents and 8 bytes per layer entry.
+ * (captured files) plus the small documents and 8 bytes per layer entry.
  * @module
  */
 import { SealkitError, SourceError, throwIfAborted } from '../../errors.js';
@@ -24,16 +25,24 @@ import { Capturer, type MemoryBudget } from './capture.js';
 import { decompressChunks, sniffCompression, type Compression } from './decompress.js';
 import { planDockerArchive, planOciLayout, type ImagePlan, type PlannedLayer } from './image-plan.js';
 import { FETCH_MAX_BYTES, describe, memorySink } from './image.js';
+import type { ExternalFile } from './external-file.js';
 import { DEFAULT_LIMITS, LayeredTree, imagePath, parentOf, type CaptureLimits } from './layered-tree.js';
 import { checkLayerHashes, layerHashing, readLayer, type EntryVisitor, type LayerHashes } from './layer-stream.js';
 import { LayerPaths } from './path-digests.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
+import { SpillWriter } from './spill-area.js';
 import { BLOCK, checksumMatches, isZero } from './tar-header.js';
 import { normalizeMemberName } from './tar-index.js';
 import { TarStreamReader, type StreamedMember } from './tar-stream-reader.js';
 
-/** JSON documents kept from one stream, in all: far above any real image's manifests and configs. */
+/** JSON documents kept in memory from one stream, in all: far above any real image's manifests and configs. */
 export const MAX_STREAM_DOCUMENTS = 64 * 1024 * 1024;
+/**
+ * Documents larger than this go to a temporary file: manifests and configs are a few kilobytes,
+ * while the SBOMs and provenance that buildx attaches to each platform run to megabytes, and a
+ * stream must keep them all until its index says which it needs.
+ */
+const SPILL_DOCUMENTS_ABOVE = 1024 * 1024;
 /** Bytes read past the end-of-archive marker: writers pad to whole records, a decompressor checks its trailer. */
 const MAX_TRAILER = 1024 * 1024;
 /** Members with these names are documents whatever their first bytes. */
@@ -49,8 +58,8 @@ interface RecordedLayer {
 }
 
 type Member = { size: number; occurrence: number } & (
-  | { kind: 'document'; data: Buffer }
-  /** A document over {@link MAX_DOCUMENT_SIZE}, or one that would pass {@link MAX_STREAM_DOCUMENTS}. */
+  | { kind: 'document'; data: Buffer | ExternalFile }
+  /** A document over {@link MAX_DOCUMENT_SIZE}, or one that could be kept neither in memory nor in a temporary file. */
   | { kind: 'unkept'; why: 'too-large' | 'total' }
   | { kind: 'layer'; layer: RecordedLayer }
   /** A layer blob that could not be read; an error only if the image uses it. */
@@ -108,9 +117,9 @@ class StreamedArchive implements BlobStore {
 
   async read(name: string): Promise<Buffer> {
     const member = this.member(name);
-    if (member.kind === 'document') return member.data;
+    if (member.kind === 'document') return Buffer.isBuffer(member.data) ? member.data : member.data.readAll();
     if (member.kind === 'unkept' && member.why === 'total') {
-      throw new SourceError('LIMIT_EXCEEDED', `${name} in ${this.path} was not kept: the JSON documents of a streamed archive passed ${MAX_STREAM_DOCUMENTS} bytes`, {
+      throw new SourceError('LIMIT_EXCEEDED', `${name} in ${this.path} was not kept: it is too large for the memory left to the JSON documents of a streamed archive (${MAX_STREAM_DOCUMENTS} bytes) and there is no temporary file for it`, {
         details: { path: this.path, name },
       });
     }
@@ -152,13 +161,17 @@ class StreamedArchive implements BlobStore {
   drop(name: string): void {
     const old = this.members.get(name);
     if (old?.kind === 'layer') old.layer.tree.releaseExternal();
+    if (old?.kind === 'document' && !Buffer.isBuffer(old.data)) old.data.release();
     this.members.delete(name);
     this.links.delete(name);
   }
 
-  /** Releases the temporary files of every recorded layer not in `used`. */
+  /** Releases the temporary files of every recorded layer not in `used`, and of the documents, read by now. */
   releaseUnused(used: ReadonlySet<RecordedLayer>): void {
-    for (const member of this.members.values()) if (member.kind === 'layer' && !used.has(member.layer)) member.layer.tree.releaseExternal();
+    for (const member of this.members.values()) {
+      if (member.kind === 'layer' && !used.has(member.layer)) member.layer.tree.releaseExternal();
+      if (member.kind === 'document' && !Buffer.isBuffer(member.data)) member.data.release();
+    }
   }
 }
 
@@ -277,10 +290,27 @@ async function recordArchive(input: ArchiveInput, options: ScanOptions): Promise
     }
   };
 
+  /** A large document in a temporary file, or undefined when there is none (it is then kept in memory if it fits). */
+  const spillDocument = async (name: string, size: number, head: Buffer, rest: AsyncGenerator<Buffer>): Promise<ExternalFile | undefined> => {
+    const writer = options.spill?.begin(size, `${name} in ${input.label}`);
+    if (!(writer instanceof SpillWriter)) return undefined;
+    try {
+      writer.write(head);
+      for await (const piece of rest) writer.write(piece);
+      return writer.finish();
+    } catch (error) {
+      writer.abandon();
+      if (error instanceof SealkitError) throw error;
+      throw new SourceError('LIMIT_EXCEEDED', `cannot keep ${name} of ${input.label} in a temporary file: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
   const recordFile = async (name: string, member: StreamedMember): Promise<Member> => {
     const { head, rest } = await splitHead(member.body, Math.min(member.size, BLOCK));
     if (DOCUMENT_NAMES.has(name) || looksLikeJson(head)) {
       if (member.size > MAX_DOCUMENT_SIZE) return { kind: 'unkept', why: 'too-large', size: member.size, occurrence: 0 };
+      const spilled = member.size > SPILL_DOCUMENTS_ABOVE ? await spillDocument(name, member.size, head, rest) : undefined;
+      if (spilled !== undefined) return { kind: 'document', data: spilled, size: member.size, occurrence: 0 };
       if (archive.documentBytes + member.size > MAX_STREAM_DOCUMENTS) return { kind: 'unkept', why: 'total', size: member.size, occurrence: 0 };
       const data = Buffer.allocUnsafe(member.size);
       let fill = head.copy(data);
@@ -313,7 +343,7 @@ async function recordArchive(input: ArchiveInput, options: ScanOptions): Promise
     await reader.drain(MAX_TRAILER);
     return archive;
   } catch (error) {
-    for (const member of archive.members.values()) if (member.kind === 'layer') member.layer.tree.releaseExternal();
+    archive.releaseUnused(new Set());
     throw error;
   } finally {
     await reader.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serializeSbom } from '../../../src/sbom/format/index.js';
-import { generateSbom } from '../../../src/sbom/generate.js';
+import { generateSbom, type SbomProgress } from '../../../src/sbom/generate.js';
 import type { ImageStream } from '../../../src/sbom/source/archive-input.js';
 import { DEFAULT_LIMITS } from '../../../src/sbom/source/layered-tree.js';
 import { openSource } from '../../../src/sbom/source/open-source.js';
@@ -315,9 +315,26 @@ describe('the bundled example image, compressed and streamed', () => {
     await same(streamOf(await readFile(zst), {}, 65536));
   });
 
+  it('reports its progress in bytes of the archive read and layers met', async () => {
+    const gz = zlib.gzipSync(tar);
+    const path = join(dir, 'progress.tar.gz');
+    await writeFile(path, gz);
+    const seen: SbomProgress[] = [];
+    await generateSbom(path, { timestamp, onProgress: (progress) => seen.push(progress) });
+    const stream = seen.filter((progress) => progress.phase === 'stream');
+    expect(stream.at(-1)).toEqual({ phase: 'stream', bytesRead: gz.length, bytesTotal: gz.length, layers: 2 });
+    expect(stream.every((progress, i) => i === 0 || progress.bytesRead >= stream[i - 1]!.bytesRead)).toBe(true);
+    expect(seen.at(-1)).toEqual({ phase: 'catalog' });
+    const fromStream: SbomProgress[] = [];
+    await generateSbom({ stream: chunked(gz, 10_000) }, { timestamp, onProgress: (progress) => fromStream.push(progress) });
+    expect(fromStream.filter((progress) => progress.phase === 'stream').at(-1)).toEqual({ phase: 'stream', bytesRead: gz.length, layers: 2 });
+  });
+
   it('keeps the plain tar on the indexed path', async () => {
-    // the indexed path reads by byte range: a corrupt layer body far from any header is found only when read
-    expect((await same(EXAMPLE)).source.location).toBe(EXAMPLE);
+    const phases = new Set<string>();
+    await generateSbom(EXAMPLE, { timestamp, onProgress: (progress) => phases.add(progress.phase) });
+    // layers read by byte range, in image order, not met in archive order
+    expect([...phases]).toEqual(['layers', 'catalog']);
   });
 });
 
@@ -390,6 +407,29 @@ describe('bad streams end in a SealkitError with a stable code', () => {
       code: 'MANIFEST_INVALID',
       message: expect.stringContaining('too large for an image document'),
     });
+  });
+
+  it('large documents: kept in temporary files, or in memory up to a total when there is no temporary directory', { timeout: 60_000 }, async () => {
+    const image: TestImage = { layers: [{ entries: [{ path: 'var/lib/dpkg/status', content: 'Package: a\n' }] }] };
+    const files = await dockerArchiveFiles(image);
+    // a config of 9 MiB, after 70 MiB of attestation-like documents the image does not use
+    const manifest = JSON.parse(files.get('manifest.json')!.toString()) as Array<{ Config: string }>;
+    const config = JSON.parse(files.get(manifest[0]!.Config)!.toString()) as Record<string, unknown>;
+    const bigConfig = Buffer.from(JSON.stringify({ ...config, config: { Labels: { padding: 'x'.repeat(9 * 1024 * 1024) } } }));
+    files.delete(manifest[0]!.Config);
+    manifest[0]!.Config = `${sha256(bigConfig).slice(7)}.json`;
+    files.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
+    const attestations = Array.from({ length: 5 }, (_, i) => [`blobs/sha256/attestation-${i}`, Buffer.from(`{"_type":"https://in-toto.io/Statement/v1","padding":"${String(i).repeat(14 * 1024 * 1024)}"}`)] as const);
+    const members = [...attestations, [manifest[0]!.Config, bigConfig] as const, ...files];
+    const tar = await tarOf(members.map(([path, content]) => ({ path, content })));
+
+    const { scanned, spill } = await scan(streamOf(tar, {}, 1 << 20));
+    expect(new TreeView(scanned.tree, 0).read('/var/lib/dpkg/status')?.toString()).toBe('Package: a\n');
+    // every spilled document was released once the image was planned
+    expect(spill.bytesInUse).toBe(0);
+
+    const withoutTemporaryFiles = openSource({ stream: chunked(tar, 1 << 20) }, { platform: 'linux/amd64', selectionFor });
+    await expect(withoutTemporaryFiles).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: expect.stringContaining(manifest[0]!.Config) });
   });
 
   it('layers that do not hash to their digest or diffID, read or not', async () => {
