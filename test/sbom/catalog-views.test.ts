@@ -183,6 +183,16 @@ describe('ownership: an OS package owns the language packages it installed', () 
     expect(edges(all, 'owns')).toEqual(edges(image, 'owns'));
   });
 
+  it('relates an Alpine package to the Python distribution its F:/R: lines name', async () => {
+    const metadata = 'usr/lib/python3.12/site-packages/six-1.16.0.dist-info/METADATA';
+    const sbom = await scanDirectory([
+      fixtureFile('apk/etc/os-release', 'etc/os-release'),
+      { path: 'lib/apk/db/installed', content: 'P:py3-six\nV:1.16.0-r9\nA:noarch\nT:Python 2 and 3 compatibility library\nF:usr/lib/python3.12/site-packages/six-1.16.0.dist-info\nR:METADATA\nR:RECORD\n\n' },
+      { path: metadata, content: 'Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n' },
+    ]);
+    expect(edges(sbom, 'owns')).toEqual(['py3-six owns pkg:pypi/six@1.16.0']);
+  });
+
   it('writes ownership to CycloneDX as dependsOn from the OS package with an owns property, valid in 1.6, 1.5 and 1.4', async () => {
     const document = cyclonedx(dir);
     const six = dir.packages.find((pkg) => pkg.name === 'python3-six') as Package;
