@@ -36,9 +36,10 @@ interface SyncCapable {
 }
 
 function isSyncCapable(stream: unknown): stream is SyncCapable {
-  const s = stream as Partial<SyncCapable>;
+  // undefined where this Node's zlib has no decoder for the format (zstd before Node 22.15)
+  const s = stream as Partial<SyncCapable> | undefined;
   return (
-    typeof s._handle?.writeSync === 'function' &&
+    typeof s?._handle?.writeSync === 'function' &&
     s._writeState instanceof Uint32Array &&
     typeof s._defaultFlushFlag === 'number' &&
     typeof s._finishFlushFlag === 'number'
