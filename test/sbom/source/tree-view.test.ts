@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSbom } from '../../../src/sbom/generate.js';
@@ -165,5 +165,17 @@ describe('Debian jar links through generateSbom', () => {
       ['pkg:maven/atinject-jsr330-api/atinject-jsr330-api@1.0', ['/usr/share/java/atinject-jsr330-api-1.0.jar']],
     ]);
     expect(sbom.warnings).toEqual([]);
+  });
+
+  it('reads the jar of a directory and its links once too', async () => {
+    const root = join(dir, 'root');
+    await mkdir(join(root, 'usr/share/java'), { recursive: true });
+    await copyFile('fixtures/catalog/java/root/usr/share/java/atinject-jsr330-api-1.0.jar', join(root, 'usr/share/java/atinject-jsr330-api-1.0.jar'));
+    await symlink('atinject-jsr330-api-1.0.jar', join(root, 'usr/share/java/atinject-jsr330-api.jar'));
+    await symlink('/usr/share/java/atinject-jsr330-api.jar', join(root, 'usr/share/java/javax.inject.jar'));
+    const sbom = await generateSbom(`dir:${root}`, { catalogers: ['java-archive'], timestamp: 0 });
+    expect(sbom.packages.map((pkg) => [pkg.purl, pkg.locations.map((location) => location.path)])).toEqual([
+      ['pkg:maven/atinject-jsr330-api/atinject-jsr330-api@1.0', ['/usr/share/java/atinject-jsr330-api-1.0.jar']],
+    ]);
   });
 });
