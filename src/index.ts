@@ -24,7 +24,7 @@ export {
 export type { SealkitErrorCode, SealkitErrorOptions } from './errors.js';
 
 export { generateSbom } from './sbom/generate.js';
-export type { GenerateSbomOptions, SbomProgress } from './sbom/generate.js';
+export type { GenerateSbomOptions, ImageStream, SbomProgress } from './sbom/generate.js';
 export { serializeSbom, parseSbomFormat, SBOM_FORMATS } from './sbom/format/index.js';
 export type { SbomFormat } from './sbom/format/index.js';
 export type {

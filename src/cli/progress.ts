@@ -32,6 +32,9 @@ export function progressBar(io: CliIO): { onProgress: (p: SbomProgress) => void;
         const fraction = p.bytesTotal > 0 ? Math.min(1, p.bytesRead / p.bytesTotal) : 0;
         const filled = Math.round(fraction * BAR);
         draw(`layer ${p.layer}/${p.layers} [${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${megabytes(p.bytesRead)} / ${megabytes(p.bytesTotal)}`);
+      } else if (p.phase === 'stream') {
+        const total = p.bytesTotal === undefined ? '' : ` / ${megabytes(p.bytesTotal)}`;
+        draw(`reading the archive: ${p.layers} layers, ${megabytes(p.bytesRead)}${total}`);
       } else if (p.phase === 'directory') {
         draw(`scanning directory: ${p.filesSeen} entries`);
       } else {
