@@ -62,13 +62,8 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
 
   const collector = new PackageCollector(tree.layerIds);
   for (const cataloger of catalogers) {
-    // Files chosen by content carry the cataloger's name as their tag (see generate.ts).
-    const tag = cataloger.magic !== undefined && cataloger.magic.length > 0 ? cataloger.name : undefined;
-    const selector: FileSelector = {
-      matches: matcherOf(cataloger.patterns, cataloger.exclude ?? []),
-      ...(tag !== undefined ? { tag } : {}),
-      randomAccess: cataloger.randomAccess === true,
-    };
+    const selector = selectorOf(cataloger);
+    const { tag } = selector;
     const readMatcher = matcherOf([...cataloger.patterns, ...(cataloger.related ?? [])]);
     let previous: Attributed | undefined;
     let previousPrint: string | undefined;
@@ -102,6 +97,33 @@ export function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[]
   }
   const distro = distros[last];
   return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
+}
+
+/** The files `cataloger` parses: chosen by its globs, or by content under its name as the tag (see generate.ts). */
+function selectorOf(cataloger: Cataloger): FileSelector {
+  const tag = cataloger.magic !== undefined && cataloger.magic.length > 0 ? cataloger.name : undefined;
+  return {
+    matches: matcherOf(cataloger.patterns, cataloger.exclude ?? []),
+    ...(tag !== undefined ? { tag } : {}),
+    randomAccess: cataloger.randomAccess === true,
+  };
+}
+
+/**
+ * Awaits {@link Cataloger.prepare} of each cataloger that has files in some view of `tree`, with
+ * the paths of those files, so that what a parser loads lazily is loaded only for a scan that
+ * needs it. Run before {@link catalogViews}, and again after a fetch added files.
+ */
+export async function prepareCatalogers(tree: LayeredTree, catalogers: readonly Cataloger[]): Promise<void> {
+  for (const cataloger of catalogers) {
+    if (cataloger.prepare === undefined) continue;
+    const selector = selectorOf(cataloger);
+    const paths = new Set<string>();
+    for (let index = 0; index < tree.layerCount; index++) {
+      for (const file of new TreeView(tree, index).files(selector)) paths.add(file.path);
+    }
+    if (paths.size > 0) await cataloger.prepare([...paths].sort());
+  }
 }
 
 /**

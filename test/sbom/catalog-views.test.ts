@@ -430,6 +430,67 @@ describe('when two catalogers disagree about one package', () => {
   });
 });
 
+describe('prepare: what a parser loads lazily is loaded only for a scan that has its files', () => {
+  /** A cataloger of `*.pkg` files whose parse records whether its prepare had finished. */
+  function preparingCataloger(calls: string[][]): Cataloger {
+    let prepared = false;
+    return {
+      name: 'preparing',
+      sources: ['directory', 'image'],
+      patterns: ['**/*.pkg'],
+      prepare: async (paths) => {
+        calls.push([...paths]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        prepared = true;
+      },
+      parse: (files) => ({
+        packages: files.map((file) => ({
+          ref: file.path,
+          name: file.content.toString().trim(),
+          version: '1.0.0',
+          type: 'npm' as const,
+          purl: `pkg:npm/${file.content.toString().trim()}@1.0.0`,
+          licenses: [],
+          metadata: { prepared: String(prepared) },
+          locations: [{ path: file.path }],
+        })),
+        relationships: [],
+      }),
+    };
+  }
+
+  it('awaits prepare once, with the paths of the files of every view, before the first parse', async () => {
+    const calls: string[][] = [];
+    const archive = await writeTar(
+      join(scratch, 'prepare.tar'),
+      await ociLayoutFiles([
+        {
+          layers: [
+            { entries: [{ path: 'opt/a.pkg', content: 'a' }] },
+            {
+              entries: [
+                { path: 'opt/b.pkg', content: 'b' },
+                { path: 'opt/.wh.a.pkg', content: '' },
+              ],
+            },
+          ],
+        },
+      ]),
+    );
+    const sbom = await generateSbomWith([preparingCataloger(calls)], `oci-archive:${archive}`, { timestamp: 0 });
+    expect(calls).toEqual([['/opt/a.pkg', '/opt/b.pkg']]);
+    expect(sbom.packages.map((pkg) => [pkg.name, pkg.metadata.prepared])).toEqual([['b', 'true']]);
+  });
+
+  it('does not call prepare when the cataloger has no files', async () => {
+    const calls: string[][] = [];
+    const root = await writeEntries(join(scratch, 'prepare-none'), [{ path: 'etc/a.txt', content: 'a' }]);
+    const sbom = await generateSbomWith([preparingCataloger(calls)], `dir:${root}`, { timestamp: 0 });
+    expect(calls).toEqual([]);
+    expect(sbom.packages).toEqual([]);
+  });
+});
+
 describe('dependency relationships of every ecosystem', () => {
   let sbom: Sbom;
   beforeAll(async () => {

@@ -122,6 +122,15 @@ export interface Cataloger {
    */
   readonly randomAccess?: boolean;
   /**
+   * Loads, once per process, what {@link parse} needs that is too heavy to load for every scan
+   * (a WebAssembly SQLite, an XML parser), so that a scan pays for it only when it has files
+   * that need it. The pipeline awaits it before the first {@link parse} of a scan, and only when
+   * the cataloger has files in some view; `paths` are those files' paths (sorted), so that it can
+   * load only what they need. `parse` stays synchronous and pure: a file whose reader was not
+   * prepared is a warning of that parse. Whoever calls `parse` directly (a test) awaits this first.
+   */
+  prepare?(paths: readonly string[]): Promise<void>;
+  /**
    * Turns every matched file of one view into packages. Pure: same input, same output.
    * `files` are sorted by path.
    */

@@ -12,6 +12,7 @@ import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraf
 import { RPM_DATABASE_DIRECTORIES, RPM_DATABASE_FORMATS, readHeaderBlobs, selectDatabase, type DatabaseRead } from './database.js';
 import { readRpmPackage, type RpmPackageInfo } from './header.js';
 import { rpmPurl } from './purl.js';
+import { loadSqlite } from './sqlite.js';
 
 /** One installed rpm: its draft and what it owns and needs. */
 export interface InstalledRpm {
@@ -39,6 +40,10 @@ export const rpmCataloger: Cataloger = {
   ]),
   // a container image's database is a few MiB to tens of MiB; a full desktop install's, ~100 MiB
   maxFileSize: 128 * 1024 * 1024,
+  // SQLite is started only for a scan that found an SQLite database
+  prepare: async (paths) => {
+    if (paths.some((path) => path.endsWith('/rpmdb.sqlite'))) await loadSqlite();
+  },
   parse: (files, context) => {
     const { packages, relationships } = catalogRpmDatabase(files, context);
     return { packages, relationships };

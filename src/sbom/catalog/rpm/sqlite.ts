@@ -3,19 +3,39 @@
  * number `hnum` to the header `blob`. Read with SQLite compiled to WebAssembly (sql.js), whose
  * wasm file is loaded from node_modules, so it works offline and from the built `dist/`.
  *
- * sql.js starts asynchronously while parsers are synchronous, so the module starts it at load
- * time (top-level await): importing the catalogers waits for the compiled SQLite once.
+ * sql.js starts asynchronously while parsers are synchronous, and starting it costs memory (the
+ * compiled module and its linear memory) that most images, having no rpm database, never need.
+ * So it is started by {@link loadSqlite}, which the rpm cataloger's `prepare` awaits only when a
+ * scan found an SQLite database; {@link readSqliteDatabase} needs it done.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import initSqlJs from 'sql.js';
+import type { SqlJsStatic } from 'sql.js';
 import { applyWal } from './sqlite-wal.js';
 import type { HeaderBlob } from './records.js';
 
 const require = createRequire(import.meta.url);
-const wasm = readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'));
-const sqlite = await initSqlJs({ wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) });
+let sqlite: SqlJsStatic | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Starts SQLite once per process; later calls share the first. A failed start (a broken
+ * install) is not remembered, so a later call tries again.
+ */
+export function loadSqlite(): Promise<void> {
+  loading ??= start().catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+async function start(): Promise<void> {
+  const { default: initSqlJs } = await import('sql.js');
+  const wasm = await readFile(require.resolve('sql.js/dist/sql-wasm.wasm'));
+  sqlite = await initSqlJs({ wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) });
+}
 
 /** What {@link readSqliteDatabase} found. */
 export interface SqliteRead {
@@ -28,9 +48,11 @@ export interface SqliteRead {
 
 /**
  * Every header blob of an rpm SQLite database, with the committed transactions of its WAL
- * applied. Throws when SQLite cannot read the database or it has no `Packages` table.
+ * applied. Throws when SQLite was not started ({@link loadSqlite}), cannot read the database, or
+ * the database has no `Packages` table.
  */
 export function readSqliteDatabase(db: Uint8Array, wal?: Uint8Array): SqliteRead {
+  if (sqlite === undefined) throw new Error('SQLite (sql.js) was not started: await loadSqlite() first');
   const merged = applyWal(db, wal);
   const database = new sqlite.Database(merged.image);
   try {

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bufferContent, type FileContent } from '../../../../src/sbom/catalog/cataloger.js';
 import { readBerkeleyDb } from '../../../../src/sbom/catalog/rpm/berkeley-db.js';
 import { readRpmPackage } from '../../../../src/sbom/catalog/rpm/header.js';
 import { RpmDatabaseError } from '../../../../src/sbom/catalog/rpm/records.js';
-import { readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
+import { loadSqlite, readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
+
+// the reader is started by the rpm cataloger's prepare in a scan; these tests read SQLite directly
+beforeAll(() => loadSqlite());
 
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 const packagesOf = (dir: string) => readFileSync(join(FIXTURES, dir, 'var/lib/rpm/Packages'));

@@ -8,6 +8,9 @@ import { detectDistro } from '../../../../src/sbom/catalog/distro.js';
 import { catalogRpmDatabase, rpmCataloger } from '../../../../src/sbom/catalog/rpm/cataloger.js';
 import { MemoryResolver, runCataloger, type CatalogRun } from '../memory-resolver.js';
 
+// a scan runs prepare before parse (the pipeline does it); these tests call parse directly
+beforeAll(() => rpmCataloger.prepare?.(['/var/lib/rpm/rpmdb.sqlite']));
+
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 const SQLITE_DB = 'usr/lib/sysimage/rpm/rpmdb.sqlite';
 const QUERY_FORMAT = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RpmHeader, RpmHeaderError, RpmTag, readRpmPackage } from '../../../../src/sbom/catalog/rpm/header.js';
-import { readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
+import { loadSqlite, readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
 import type { HeaderBlob } from '../../../../src/sbom/catalog/rpm/records.js';
 import { BIN, I18NSTRING, INT16, INT32, INT64, STRING, STRING_ARRAY, buildHeader, int32s, nvr, str, strs } from './header-builder.js';
 
@@ -10,7 +10,8 @@ const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 
 describe('readRpmPackage on headers written by rpm', () => {
   let blobs: HeaderBlob[];
-  beforeAll(() => {
+  beforeAll(async () => {
+    await loadSqlite();
     blobs = readSqliteDatabase(readFileSync(join(FIXTURES, 'sqlite/usr/lib/sysimage/rpm/rpmdb.sqlite'))).blobs;
   });
   const byName = (name: string) => blobs.map((b) => readRpmPackage(b.blob)).find((p) => p.name === name);
