@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { isSealkitError, UsageError } from '../../../src/errors.js';
 import { parseSbomFormat, SBOM_FORMATS, serializeSbom, type SbomFormat } from '../../../src/sbom/format/index.js';
@@ -72,5 +73,14 @@ describe('serializeSbom', () => {
   it('rejects a format the type does not allow (a JavaScript caller) with FORMAT_UNSUPPORTED', () => {
     const error = thrown(() => serializeSbom(imageSbom(), 'cyclonedx-xml' as SbomFormat));
     expect(isSealkitError(error, 'FORMAT_UNSUPPORTED')).toBe(true);
+  });
+});
+
+describe('what serializing loads', () => {
+  it("loads the CycloneDX library's serializer, not its validators (ajv and its schemas)", () => {
+    serializeSbom(imageSbom(), 'cyclonedx-json');
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    expect(loaded.some((path) => path.includes('/@cyclonedx/cyclonedx-library/dist.node/serialize/'))).toBe(true);
+    expect(loaded.filter((path) => /\/@cyclonedx\/cyclonedx-library\/dist\.node\/(validation|contrib)\/|\/node_modules\/ajv/.test(path))).toEqual([]);
   });
 });
