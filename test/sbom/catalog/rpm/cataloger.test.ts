@@ -60,7 +60,6 @@ const FORMATS = [
   { fixture: 'bdb', backend: 'bdb_ro', path: '/var/lib/rpm/Packages' },
   { fixture: 'bdb-be', backend: 'bdb_ro', path: '/var/lib/rpm/Packages' },
   { fixture: 'bdb-centos8', backend: 'bdb_ro', path: '/var/lib/rpm/Packages' },
-  { fixture: 'bdb-ubi8', backend: 'bdb_ro', path: '/var/lib/rpm/Packages' },
   { fixture: 'ndb', backend: 'ndb', path: '/var/lib/rpm/Packages.db' },
   { fixture: 'ndb-sle15', backend: 'ndb', path: '/usr/lib/sysimage/rpm/Packages.db' },
 ] as const;

@@ -31,7 +31,7 @@ describe('readNdb', () => {
 
   it('reads a real SLE 15 database, skipping the free slots its erased packages left', () => {
     const names = read(SLE15).map((b) => readRpmPackage(b.blob).name);
-    expect(names.sort()).toEqual(['libattr1', 'libbz2-1', 'libcap2', 'libgcc_s1', 'liblzma5', 'libz1', 'rpm-config-SUSE', 'system-user-root']);
+    expect(names.sort()).toEqual(['libcap2', 'libz1', 'system-user-root']);
     let free = 0;
     for (let at = 32; at < 4096; at += 16) if (SLE15.readUInt32LE(at + 4) === 0) free++;
     expect(free).toBeGreaterThan(200);

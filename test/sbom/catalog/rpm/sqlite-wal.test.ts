@@ -15,7 +15,8 @@ beforeAll(() => loadSqlite());
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 const DB = readFileSync(join(FIXTURES, 'sqlite/usr/lib/sysimage/rpm/rpmdb.sqlite'));
 const WAL = readFileSync(join(FIXTURES, 'sqlite-wal/var/lib/rpm/rpmdb.sqlite-wal'));
-const PAGE = 4096;
+// rpm wrote both into a database made with SQLite's smallest pages, 512 bytes
+const PAGE = WAL.readUInt32BE(8);
 const FRAME = 24 + PAGE;
 const FRAMES = (WAL.length - 32) / FRAME;
 const scratch = mkdtempSync(join(tmpdir(), 'sealkit-wal-'));
@@ -50,8 +51,10 @@ function flipped(at: number): Buffer {
 }
 
 describe('applyWal against SQLite itself', () => {
-  it('is a real multi-transaction WAL of 4 KiB pages', () => {
+  it("is a real multi-transaction WAL of the database's 512-byte pages", () => {
     expect(WAL.readUInt32BE(0) & 0xfffffffe).toBe(0x377f0682);
+    expect(PAGE).toBe(512);
+    expect(DB.readUInt16BE(16)).toBe(PAGE);
     expect(Number.isInteger(FRAMES)).toBe(true);
     const commits = Array.from({ length: FRAMES }, (_, i) => WAL.readUInt32BE(32 + i * FRAME + 4)).filter((size) => size !== 0);
     expect(commits.length).toBeGreaterThan(1);
