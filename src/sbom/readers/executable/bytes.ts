@@ -27,11 +27,14 @@ export class Fields {
 
   /**
    * A 64-bit field as a number. Offsets and sizes past 2^53 cannot describe a real file, so
-   * they become `Infinity`, which every bounds check then rejects.
+   * they become `Infinity`, which every bounds check then rejects. Read as two 32-bit halves:
+   * tables of thousands of entries are read per executable, and BigInts would be garbage.
    */
   u64(at: number): number {
-    const value = this.littleEndian ? this.bytes.readBigUInt64LE(at) : this.bytes.readBigUInt64BE(at);
-    return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(value);
+    const low = this.littleEndian ? this.bytes.readUInt32LE(at) : this.bytes.readUInt32BE(at + 4);
+    const high = this.littleEndian ? this.bytes.readUInt32LE(at + 4) : this.bytes.readUInt32BE(at);
+    // 2^53 - 1 is the largest safe integer: any high half of 2^21 or more is past it
+    return high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x100000000 + low;
   }
 
   /** A 32- or 64-bit field, as the file's word size says. */

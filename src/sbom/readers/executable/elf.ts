@@ -72,14 +72,14 @@ export function readElf(content: ByteSource): Executable {
   const segments: ExecutableSegment[] = [];
   if (phoff !== 0 && phnum > 0) {
     checkEntrySize(phentsize, programEntry, 'program header');
-    const table = readHeader(content, phoff, checkTableSize(phnum, phentsize, MAX_TABLE_BYTES, 'ELF program header table'), 'ELF program header table');
-    for (let i = 0; i < phnum; i++) {
-      const entry = new Fields(table.subarray(i * phentsize, i * phentsize + programEntry), littleEndian);
-      if (entry.u32(0) !== PT_LOAD) continue;
+    // one reader for the whole table, entries by offset: no object per entry
+    const table = new Fields(readHeader(content, phoff, checkTableSize(phnum, phentsize, MAX_TABLE_BYTES, 'ELF program header table'), 'ELF program header table'), littleEndian);
+    for (let at = 0; at < phnum * phentsize; at += phentsize) {
+      if (table.u32(at) !== PT_LOAD) continue;
       segments.push(
         is64
-          ? { address: entry.u64(16), offset: entry.u64(8), size: entry.u64(32), flags: entry.u32(4) }
-          : { address: entry.u32(8), offset: entry.u32(4), size: entry.u32(16), flags: entry.u32(24) },
+          ? { address: table.u64(at + 16), offset: table.u64(at + 8), size: table.u64(at + 32), flags: table.u32(at + 4) }
+          : { address: table.u32(at + 8), offset: table.u32(at + 4), size: table.u32(at + 16), flags: table.u32(at + 24) },
       );
     }
   }
@@ -87,23 +87,21 @@ export function readElf(content: ByteSource): Executable {
   const sections: ExecutableSection[] = [];
   if (shoff !== 0 && shnum > 0) {
     checkEntrySize(shentsize, sectionEntry, 'section header');
-    const table = readHeader(content, shoff, checkTableSize(shnum, shentsize, MAX_TABLE_BYTES, 'ELF section header table'), 'ELF section header table');
-    const raw = Array.from({ length: shnum }, (_, i) => {
-      const entry = new Fields(table.subarray(i * shentsize, i * shentsize + sectionEntry), littleEndian);
-      return is64
-        ? { nameAt: entry.u32(0), type: entry.u32(4), address: entry.u64(16), offset: entry.u64(24), size: entry.u64(32) }
-        : { nameAt: entry.u32(0), type: entry.u32(4), address: entry.u32(12), offset: entry.u32(16), size: entry.u32(20) };
-    });
-    const names = raw[shstrndx];
-    if (names === undefined) throw new ExecutableError('METADATA_UNPARSABLE', `ELF section name table index ${shstrndx} is out of range (${shnum} sections)`);
-    if (names.size > MAX_NAME_TABLE_BYTES) throw new ExecutableError('METADATA_UNPARSABLE', `ELF section name table claims ${names.size} bytes`);
-    const nameTable = readHeader(content, names.offset, names.size, 'ELF section name table');
-    for (const section of raw.slice(1)) {
+    const table = new Fields(readHeader(content, shoff, checkTableSize(shnum, shentsize, MAX_TABLE_BYTES, 'ELF section header table'), 'ELF section header table'), littleEndian);
+    // every executable of an image is read (twice: Go and Rust), so entries are read in place
+    const offsetOf = (at: number) => (is64 ? table.u64(at + 24) : table.u32(at + 16));
+    const sizeOf = (at: number) => (is64 ? table.u64(at + 32) : table.u32(at + 20));
+    if (shstrndx >= shnum) throw new ExecutableError('METADATA_UNPARSABLE', `ELF section name table index ${shstrndx} is out of range (${shnum} sections)`);
+    const namesAt = shstrndx * shentsize;
+    const namesSize = sizeOf(namesAt);
+    if (namesSize > MAX_NAME_TABLE_BYTES) throw new ExecutableError('METADATA_UNPARSABLE', `ELF section name table claims ${namesSize} bytes`);
+    const nameTable = readHeader(content, offsetOf(namesAt), namesSize, 'ELF section name table');
+    for (let at = shentsize; at < shnum * shentsize; at += shentsize) {
       sections.push({
-        name: cString(nameTable, section.nameAt),
-        address: section.address,
-        offset: section.offset,
-        size: section.type === SHT_NOBITS ? 0 : section.size,
+        name: cString(nameTable, table.u32(at)),
+        address: is64 ? table.u64(at + 16) : table.u32(at + 12),
+        offset: offsetOf(at),
+        size: table.u32(at + 4) === SHT_NOBITS ? 0 : sizeOf(at),
       });
     }
   }
@@ -127,5 +125,6 @@ function checkEntrySize(declared: number, needed: number, what: string): void {
 function cString(table: Buffer, at: number): string {
   if (at >= table.length) return '';
   const end = table.indexOf(0, at);
-  return table.subarray(at, end < 0 ? table.length : end).toString('latin1');
+  // straight from the table: a view per name would be garbage for every section of every executable
+  return table.toString('latin1', at, end < 0 ? table.length : end);
 }
