@@ -180,6 +180,27 @@ function spellingKey(text: string): string {
  * parentheses are written where the operators change. Exception ids must be spelled exactly.
  */
 export function normalizeSpdxExpression(text: string): string | undefined {
+  return remembered(spdxResults, text, canonicalExpression);
+}
+
+/**
+ * Results by input for the few distinct license texts an image repeats across thousands of
+ * packages (`MIT`, `GPL-2+`): each is parsed once. At most {@link REMEMBERED} per cache, so a
+ * hostile image of distinct texts costs a parse each, never unbounded memory.
+ */
+const REMEMBERED = 4096;
+const spdxResults = new Map<string, string | undefined>();
+const debianResults = new Map<string, string | undefined>();
+
+function remembered(cache: Map<string, string | undefined>, text: string, compute: (text: string) => string | undefined): string | undefined {
+  if (cache.has(text)) return cache.get(text);
+  const result = compute(text);
+  if (cache.size >= REMEMBERED) cache.clear();
+  cache.set(text, result);
+  return result;
+}
+
+function canonicalExpression(text: string): string | undefined {
   const tokens = text.match(/\(|\)|[^\s()]+/g);
   if (tokens === null) return undefined;
   const canonical: string[] = [];
@@ -296,7 +317,7 @@ const GNU_FAMILY: Readonly<Record<string, string>> = { gpl: 'GPL', lgpl: 'LGPL',
  */
 export function normalizeDebianLicense(field: string): License {
   const text = field.trim().replace(/\s+/g, ' ');
-  const expression = /\swith\s/i.test(text) ? undefined : debianExpression(text);
+  const expression = remembered(debianResults, text, (name) => (/\swith\s/i.test(name) ? undefined : debianExpression(name)));
   return expression === undefined ? { name: text } : { expression };
 }
 

@@ -126,6 +126,25 @@ describe('normalizeLicense: what must stay a name', () => {
   });
 });
 
+describe('remembered results', () => {
+  it('are the same on every call, also after thousands of distinct texts pushed them out', () => {
+    const first = ['MIT', 'mit or apache-2.0', 'GPL-2.0+', 'Not A License'].map((text) => normalizeSpdxExpression(text));
+    const debian = ['GPL-2+', 'Expat', 'GPL-2+ with OpenSSL exception'].map((text) => normalizeDebianLicense(text));
+    for (let i = 0; i < 10_000; i++) {
+      normalizeSpdxExpression(`LicenseRef-${i}`);
+      normalizeDebianLicense(`custom-${i}`);
+    }
+    expect(first).toEqual(['MIT', 'MIT OR Apache-2.0', 'GPL-2.0-or-later', undefined]);
+    expect(['MIT', 'mit or apache-2.0', 'GPL-2.0+', 'Not A License'].map((text) => normalizeSpdxExpression(text))).toEqual(first);
+    expect(['GPL-2+', 'Expat', 'GPL-2+ with OpenSSL exception'].map((text) => normalizeDebianLicense(text))).toEqual(debian);
+    expect(debian).toEqual([{ expression: 'GPL-2.0-or-later' }, { expression: 'MIT' }, { name: 'GPL-2+ with OpenSSL exception' }]);
+  });
+
+  it('are new objects for every package, so that no package shares another one\'s', () => {
+    expect(normalizeDebianLicense('GPL-2+')).not.toBe(normalizeDebianLicense('GPL-2+'));
+  });
+});
+
 describe('normalizeSpdxExpression', () => {
   it('is undefined for non-expressions and canonical for expressions', () => {
     expect(normalizeSpdxExpression('')).toBeUndefined();
