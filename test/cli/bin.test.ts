@@ -1,0 +1,59 @@
+/**
+ * bin/sealkit.js sets two V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
+ * them to the user when a node option already says otherwise. Checked on real processes: a
+ * preloaded probe records every `v8.setFlagsFromString` call the bin makes and prints them at exit.
+ * The unit run does not require a build; .ci/run builds before testing, so there it runs.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/image-builder.js';
+
+const PROBE = `
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+const v8 = createRequire(import.meta.url)('node:v8');
+const calls = [];
+const original = v8.setFlagsFromString;
+v8.setFlagsFromString = (flags) => { calls.push(flags); original(flags); };
+syncBuiltinESMExports();
+process.on('exit', () => process.stderr.write('FLAGS ' + JSON.stringify(calls) + '\\n'));
+`;
+
+describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
+  let dir: string;
+  let probe: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    probe = join(dir, 'probe.mjs');
+    await writeFile(probe, PROBE);
+    await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'app', version: '1.0.0' } } }));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function flagsOf(args: string[], node: { options?: string; args?: string[] } = {}): Promise<string[]> {
+    const env = { ...process.env, NODE_OPTIONS: node.options ?? '' };
+    const { stderr } = await promisify(execFile)(process.execPath, [...(node.args ?? []), '--import', probe, 'bin/sealkit.js', ...args], { env });
+    const line = stderr.split('\n').find((text) => text.startsWith('FLAGS '));
+    return JSON.parse((line ?? 'FLAGS null').slice('FLAGS '.length)) as string[];
+  }
+
+  it('keeps the young generation at its size and WebAssembly on its baseline compiler for sbom', async () => {
+    expect(await flagsOf(['sbom', `lockfile:${join(dir, 'package-lock.json')}`])).toEqual(['--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
+  });
+
+  it('sets nothing for other commands', async () => {
+    expect(await flagsOf(['--version'])).toEqual([]);
+    expect(await flagsOf(['sign', '--help'])).toEqual([]);
+  });
+
+  it("leaves each setting to the user's own node options", async () => {
+    const lockfile = `lockfile:${join(dir, 'package-lock.json')}`;
+    expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--wasm-tiering-budget=5000'] })).toEqual(['--semi-space-growth-factor=1']);
+  });
+});
