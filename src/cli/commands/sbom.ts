@@ -3,7 +3,7 @@
  * @module
  */
 import { UsageError } from '../../errors.js';
-import { SBOM_FORMATS, parseSbomFormat, serializeSbom } from '../../sbom/format/index.js';
+import { SBOM_FORMATS, encodeSbom, parseSbomFormat } from '../../sbom/format/index.js';
 import { generateSbom, type GenerateSbomOptions } from '../../sbom/generate.js';
 import type { Scope } from '../../sbom/model.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -85,7 +85,8 @@ export const sbomCommand: Command = {
       for (const warning of sbom.warnings) {
         io.stderr.write(`sealkit: warning: ${warning.code}: ${warning.message}${warning.layer ? ` (layer ${warning.layer})` : ''}\n`);
       }
-      const document = serializeSbom(sbom, format);
+      // bytes built piece by piece: the document is never one (possibly two-byte) string
+      const document = encodeSbom(sbom, format);
       if (values.output === undefined || values.output === '-') io.stdout.write(document);
       else await writeFileAtomic(values.output, document);
       return 0;

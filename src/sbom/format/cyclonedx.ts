@@ -14,7 +14,7 @@
  * with `sortLists` off.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 // The library's parts by their own entry points: its root also loads the validators (ajv and
 // its formats, when installed), whose code and schemas a serializer never uses (~6 MiB RSS).
 import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
@@ -24,6 +24,7 @@ import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { UsageError } from '../../errors.js';
 import type { Distro, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+import { encodeJson, hashJson, jsonPieces } from './json-text.js';
 import { licenseRefIds } from './license-ref.js';
 import { parseParty } from './party.js';
 import { isWebUrl } from './web-url.js';
@@ -84,12 +85,25 @@ interface Occurrence {
  * an invalid timestamp).
  */
 export function serializeCycloneDxJson(sbom: Sbom, version: CycloneDxVersion): string {
+  return [...jsonPieces(cycloneDxDocument(sbom, version), 2), '\n'].join('');
+}
+
+/**
+ * The UTF-8 bytes of {@link serializeCycloneDxJson}'s document, encoded a piece at a time: the
+ * text is never held as one string (see `json-text.ts`).
+ */
+export function encodeCycloneDxJson(sbom: Sbom, version: CycloneDxVersion): Buffer {
+  return encodeJson(cycloneDxDocument(sbom, version), '\n');
+}
+
+function cycloneDxDocument(sbom: Sbom, version: CycloneDxVersion): NormalizedBom {
   const factory = new Serialize.JSON.Normalize.Factory(SPECS[version]);
   const normalized = factory.makeForBom().normalize(buildBom(sbom), { sortLists: false });
   if (version !== '1.4') addOccurrences(normalized, sbom, version);
   normalized.dependencies?.sort((a, b) => compareStrings(a.ref, b.ref));
-  normalized.serialNumber = `urn:uuid:${nameBasedUuid(SERIAL_NUMBER_NAMESPACE, JSON.stringify(normalized))}`;
-  return `${JSON.stringify(normalized, null, 2)}\n`;
+  // over the compact JSON text of the rest of the document, fed to the hash piece by piece
+  normalized.serialNumber = `urn:uuid:${uuidOf(SERIAL_NUMBER_NAMESPACE, (hash) => hashJson(hash, normalized))}`;
+  return normalized;
 }
 
 function buildBom(sbom: Sbom): Models.Bom {
@@ -340,9 +354,16 @@ function freeRef(base: string, taken: Set<string>): string {
  * Exported so that tests can check it against the RFC's published examples.
  */
 export function nameBasedUuid(namespace: string, name: string): string {
+  return uuidOf(namespace, (hash) => hash.update(name, 'utf8'));
+}
+
+/** {@link nameBasedUuid} of the name that `feed` writes into the hash. */
+function uuidOf(namespace: string, feed: (hash: Hash) => void): string {
   const namespaceBytes = Buffer.from(namespace.replaceAll('-', ''), 'hex');
   if (namespaceBytes.length !== 16) throw new UsageError('INVALID_ARGUMENT', `not a UUID: ${namespace}`);
-  const bytes = createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest().subarray(0, 16);
+  const hash = createHash('sha1').update(namespaceBytes);
+  feed(hash);
+  const bytes = hash.digest().subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

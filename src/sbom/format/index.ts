@@ -5,8 +5,8 @@
  */
 import { UsageError } from '../../errors.js';
 import type { Sbom } from '../model.js';
-import { serializeCycloneDxJson } from './cyclonedx.js';
-import { serializeSpdxJson } from './spdx.js';
+import { encodeCycloneDxJson, serializeCycloneDxJson } from './cyclonedx.js';
+import { encodeSpdxJson, serializeSpdxJson } from './spdx.js';
 
 /**
  * An SBOM output format: CycloneDX JSON of spec 1.6, 1.5 or 1.4 (`cyclonedx-json` is 1.6),
@@ -54,6 +54,28 @@ export function serializeSbom(sbom: Sbom, format: SbomFormat): string {
       return serializeSpdxJson(sbom);
     default:
       // reachable from JavaScript callers, whom the type does not bind
+      throw unsupported(String(format));
+  }
+}
+
+/**
+ * The UTF-8 bytes of {@link serializeSbom}`(sbom, format)`, for writing out: the same document,
+ * encoded a piece at a time, so that the text (a few MiB, twice that as a string with any
+ * character outside Latin-1) is never held whole. The CLI writes this.
+ * @throws as {@link serializeSbom}
+ */
+export function encodeSbom(sbom: Sbom, format: SbomFormat): Buffer {
+  switch (format) {
+    case 'cyclonedx-json':
+    case 'cyclonedx-json@1.6':
+      return encodeCycloneDxJson(sbom, '1.6');
+    case 'cyclonedx-json@1.5':
+      return encodeCycloneDxJson(sbom, '1.5');
+    case 'cyclonedx-json@1.4':
+      return encodeCycloneDxJson(sbom, '1.4');
+    case 'spdx-json':
+      return encodeSpdxJson(sbom);
+    default:
       throw unsupported(String(format));
   }
 }

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
 import type { Distro, Location, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+import { encodeJson, hashJson, jsonPieces } from './json-text.js';
 import { expressionLicenseRefs, idString, licenseRefIds } from './license-ref.js';
 import { formatParty, parseParty } from './party.js';
 import { isWebUrl } from './web-url.js';
@@ -109,11 +110,24 @@ interface SpdxDocument {
  * an invalid timestamp).
  */
 export function serializeSpdxJson(sbom: Sbom): string {
+  return [...jsonPieces(spdxDocument(sbom), 2), '\n'].join('');
+}
+
+/**
+ * The UTF-8 bytes of {@link serializeSpdxJson}'s document, encoded a piece at a time: the text is
+ * never held as one string (see `json-text.ts`).
+ */
+export function encodeSpdxJson(sbom: Sbom): Buffer {
+  return encodeJson(spdxDocument(sbom), '\n');
+}
+
+function spdxDocument(sbom: Sbom): SpdxDocument {
   const document = buildDocument(sbom);
-  // The namespace must be unique per document: a digest of everything else in it is.
-  const digest = sha256(JSON.stringify(document));
+  // The namespace must be unique per document: a digest of everything else in it (its compact
+  // JSON text, hashed piece by piece) is.
+  const digest = hashJson(createHash('sha256'), document).digest('hex');
   document.documentNamespace = `${NAMESPACE_BASE}/${sbom.source.kind}-${idString(sbom.source.name)}-${digest}`;
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return document;
 }
 
 function buildDocument(sbom: Sbom): SpdxDocument {

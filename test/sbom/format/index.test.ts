@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { isSealkitError, UsageError } from '../../../src/errors.js';
-import { parseSbomFormat, SBOM_FORMATS, serializeSbom, type SbomFormat } from '../../../src/sbom/format/index.js';
+import { encodeSbom, parseSbomFormat, SBOM_FORMATS, serializeSbom, type SbomFormat } from '../../../src/sbom/format/index.js';
 import { imageSbom, SAMPLES } from './samples.js';
 
 function thrown(run: () => unknown): unknown {
@@ -82,5 +82,16 @@ describe('what serializing loads', () => {
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     expect(loaded.some((path) => path.includes('/@cyclonedx/cyclonedx-library/dist.node/serialize/'))).toBe(true);
     expect(loaded.filter((path) => /\/@cyclonedx\/cyclonedx-library\/dist\.node\/(validation|contrib)\/|\/node_modules\/ajv/.test(path))).toEqual([]);
+  });
+});
+
+describe('encodeSbom', () => {
+  it.each(SAMPLES)('is the UTF-8 encoding of serializeSbom in every format: %s', (_name, make) => {
+    const sbom = make();
+    for (const format of SBOM_FORMATS) expect(encodeSbom(sbom, format).equals(Buffer.from(serializeSbom(sbom, format), 'utf8'))).toBe(true);
+  });
+
+  it('refuses an unknown format as serializeSbom does', () => {
+    expect(() => encodeSbom(imageSbom(), 'cyclonedx-xml' as SbomFormat)).toThrow(UsageError);
   });
 });
