@@ -6,7 +6,7 @@ import { SealkitError, SourceError, UsageError, throwIfAborted } from '../errors
 import { TOOL } from '../version.js';
 import type { Cataloger, SourceKind } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, catalogers as builtIn } from './catalog/index.js';
-import { catalogViews, prepareCatalogers } from './catalog-views.js';
+import { catalogViews } from './catalog-views.js';
 import type { Package, Relationship, Sbom, SbomWarning, Scope } from './model.js';
 import { DEFAULT_LIMITS, type CaptureLimits } from './source/layered-tree.js';
 import type { ImageStream } from './source/archive-input.js';
@@ -98,12 +98,10 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
     });
     const catalogers = applicable(selected, scanned.kind);
     options.onProgress?.({ phase: 'catalog' });
-    await prepareCatalogers(scanned.tree, catalogers);
-    let outcome = catalogViews(scanned.tree, catalogers, scope);
+    let outcome = await catalogViews(scanned.tree, catalogers, scope);
     for (let round = 0; round < MAX_FETCH_ROUNDS && (await scanned.fetchMissing()); round++) {
       throwIfAborted(options.signal);
-      await prepareCatalogers(scanned.tree, catalogers);
-      outcome = catalogViews(scanned.tree, catalogers, scope);
+      outcome = await catalogViews(scanned.tree, catalogers, scope);
     }
     const warnings = dedupeWarnings([...scanned.tree.warnings, ...outcome.warnings]);
     failOnWarnings(scanned.kind, typeof source === 'string' ? source : scanned.description.location, warnings, options.strict === true);

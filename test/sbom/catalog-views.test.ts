@@ -482,6 +482,37 @@ describe('prepare: what a parser loads lazily is loaded only for a scan that has
     expect(sbom.packages.map((pkg) => [pkg.name, pkg.metadata.prepared])).toEqual([['b', 'true']]);
   });
 
+  it("prepares a cataloger right before its own first parse, after the catalogers before it parsed", async () => {
+    const events: string[] = [];
+    const plain: Cataloger = {
+      name: 'plain',
+      sources: ['directory'],
+      patterns: ['**/*.txt'],
+      parse: () => {
+        events.push('parse plain');
+        return { packages: [], relationships: [] };
+      },
+    };
+    const lazy: Cataloger = {
+      name: 'lazy',
+      sources: ['directory'],
+      patterns: ['**/*.pkg'],
+      prepare: async () => {
+        events.push('prepare lazy');
+      },
+      parse: () => {
+        events.push('parse lazy');
+        return { packages: [], relationships: [] };
+      },
+    };
+    const root = await writeEntries(join(scratch, 'prepare-order'), [
+      { path: 'etc/a.txt', content: 'a' },
+      { path: 'opt/b.pkg', content: 'b' },
+    ]);
+    await generateSbomWith([plain, lazy], `dir:${root}`, { timestamp: 0 });
+    expect(events).toEqual(['parse plain', 'prepare lazy', 'parse lazy']);
+  });
+
   it('does not call prepare when the cataloger has no files', async () => {
     const calls: string[][] = [];
     const root = await writeEntries(join(scratch, 'prepare-none'), [{ path: 'etc/a.txt', content: 'a' }]);

@@ -28,18 +28,32 @@ export function hashJson(hash: Hash, value: unknown): Hash {
   return hash;
 }
 
+/** Bytes encoded into one buffer before the next is started. */
+const CHUNK = 256 * 1024;
+
 /**
  * The UTF-8 bytes of `JSON.stringify(value, null, 2)` followed by `suffix`, encoded piece by
- * piece into one buffer: the text is never one string.
+ * piece as the pieces are made: neither the text nor its pieces are ever held all at once.
  */
 export function encodeJson(value: unknown, suffix = ''): Buffer {
-  const pieces = [...jsonPieces(value, 2), suffix];
-  let length = 0;
-  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
-  const bytes = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const piece of pieces) at += bytes.write(piece, at, 'utf8');
-  return bytes;
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafe(CHUNK);
+  let fill = 0;
+  let total = 0;
+  const put = (piece: string) => {
+    const size = Buffer.byteLength(piece, 'utf8');
+    if (size > chunk.length - fill) {
+      chunks.push(chunk.subarray(0, fill));
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK, size));
+      fill = 0;
+    }
+    fill += chunk.write(piece, fill, 'utf8');
+    total += size;
+  };
+  for (const piece of jsonPieces(value, 2)) put(piece);
+  put(suffix);
+  chunks.push(chunk.subarray(0, fill));
+  return Buffer.concat(chunks, total);
 }
 
 /** `value` as `JSON.stringify` sees it under `key`: after its `toJSON`, if it has one. */
