@@ -48,6 +48,25 @@ export interface Package {
   homepage?: string;
   /** Person or organisation that published the package. */
   supplier?: string;
+  /**
+   * True when every lockfile that has the package locks it only for development; absent
+   * otherwise. `excludeDev` leaves such packages out.
+   */
+  dev?: boolean;
+}
+
+/**
+ * A project that the scanned lockfiles or manifests describe (the root package, a workspace
+ * member): the SBOM's subject, never one of its {@link Sbom.packages}.
+ */
+export interface Project {
+  /** Unique within an {@link Sbom} and distinct from every package id: `project:` and the purl or the path. */
+  id: string;
+  name: string;
+  version?: string;
+  purl?: string;
+  /** The lockfiles and manifests that describe it; sorted; at least one. */
+  locations: Location[];
 }
 
 /**
@@ -62,9 +81,9 @@ export interface Package {
  */
 export type RelationshipType = 'depends-on' | 'dev-depends-on' | 'optional-depends-on' | 'contains' | 'owns';
 
-/** A directed relationship between two packages of the same {@link Sbom}. */
+/** A directed relationship between two packages (or a project and a package) of the same {@link Sbom}. */
 export interface Relationship {
-  /** {@link Package.id} of the dependent, the archive or the OS package. */
+  /** {@link Package.id} of the dependent, the archive or the OS package; or a {@link Project.id}. */
   from: string;
   /** {@link Package.id} of the dependency, the nested or the installed package. */
   to: string;
@@ -133,6 +152,12 @@ export interface Sbom {
   distro?: Distro;
   /** Sorted by purl, then id. */
   packages: Package[];
+  /**
+   * The projects of a directory or lockfile source, sorted by id; absent or empty for images.
+   * With one, it is the document's subject; with several, they are the parts of the scanned
+   * directory, which is the subject.
+   */
+  projects?: Project[];
   /** Sorted by from, to, type; never two with the same from, to and type. */
   relationships: Relationship[];
   warnings: SbomWarning[];

@@ -78,10 +78,35 @@ export interface PackageDraft {
    * cataloger has run, so it may be lazy (split from a file list only when read).
    */
   ownedFiles?: Iterable<string>;
+  /**
+   * Locked only to develop the project (an npm devDependency, a Poetry or uv dev group, Pipfile's
+   * `develop`): marked in every format, left out with `excludeDev`. Optional and
+   * platform-specific packages are not dev; they say so in `metadata` (`optional: 'true'`,
+   * `platform: 'os=…,cpu=…'` or the ecosystem's own platform string).
+   */
+  dev?: boolean;
 }
 
 /**
- * A relationship between two {@link PackageDraft.ref}s of the same parse result. `owns` is
+ * A project that a lockfile or manifest describes: its root package or a workspace member. It is
+ * the SBOM's subject, never one of its packages; its direct dependencies are relationships whose
+ * `from` is its {@link ref}.
+ */
+export interface ProjectDraft {
+  /** Reference unique within one parse result, shared with {@link PackageDraft.ref}s. */
+  ref: string;
+  name: string;
+  /** Absent when the file does not record one. */
+  version?: string;
+  /** Absent when the project has no registry identity (no name, or a private workspace). */
+  purl?: string;
+  /** Where the project is described (the lockfile or manifest); the pipeline fills in the layer. */
+  locations: Array<Pick<Location, 'path'>>;
+}
+
+/**
+ * A relationship between two {@link PackageDraft.ref}s of the same parse result; `from` may also
+ * be a {@link ProjectDraft.ref} (a project's direct dependency). `owns` is
  * usually left to the pipeline, which derives it from {@link PackageDraft.ownedFiles} across
  * catalogers.
  */
@@ -95,6 +120,8 @@ export interface RelationshipDraft {
 export interface CatalogResult {
   packages: PackageDraft[];
   relationships: RelationshipDraft[];
+  /** The projects the files describe (lockfiles and manifests only). */
+  projects?: ProjectDraft[];
 }
 
 /** One ecosystem's cataloger. Register it in `catalog/index.ts`. */
