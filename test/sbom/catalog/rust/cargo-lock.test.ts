@@ -1,0 +1,194 @@
+// Fixtures: real Cargo.lock files (fixtures/catalog/README.md, "lockfiles/cargo"): ripgrep's in
+// lockfile version 1 and 3, fossa-cli's in version 4 with git sources. The expectation is an
+// independent walk of the TOML that smol-toml parses here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { describe, expect, it } from 'vitest';
+import { cargoLockCataloger } from '../../../../src/sbom/catalog/rust/cargo-lock.js';
+import { parseCargoSource } from '../../../../src/sbom/catalog/rust/cargo-source.js';
+import { MemoryResolver, runCataloger, type CatalogRun } from '../memory-resolver.js';
+
+const LOCKFILES = join(import.meta.dirname, '../../../../fixtures/catalog/lockfiles/cargo');
+const FIXTURES = { v1: 'v1/Cargo.lock', v3: 'v3/Cargo.lock', 'v4-git': 'v4-git/Cargo.lock' } as const;
+
+function run(content: string | Buffer, path = '/Cargo.lock'): CatalogRun {
+  return runCataloger(cargoLockCataloger, new MemoryResolver({ [path]: content }));
+}
+
+interface Expected {
+  /** `name@version` of entries with a source. */
+  packages: string[];
+  /** `name@version` of entries without one. */
+  projects: string[];
+  /** `name@version -> name@version`, to packages only. */
+  edges: string[];
+  /** `name@version` -> checksum. */
+  checksums: Map<string, string>;
+}
+
+/** What the lockfile says, read straight from its TOML. */
+function expectedOf(text: string): Expected {
+  const toml = parseToml(text) as { package?: Array<Record<string, unknown>>; metadata?: Record<string, string> };
+  const entries = (toml.package ?? []).map((p) => ({
+    id: `${String(p.name)} ${String(p.version)}${p.source === undefined ? '' : ` (${String(p.source)})`}`,
+    label: `${String(p.name)}@${String(p.version)}`,
+    hasSource: p.source !== undefined,
+    checksum: (p.checksum as string | undefined) ?? toml.metadata?.[`checksum ${String(p.name)} ${String(p.version)} (${String(p.source)})`],
+    deps: (p.dependencies as string[] | undefined) ?? [],
+  }));
+  // a dependency string is a prefix of exactly one full id: `name`, `name version`, or all of it
+  const find = (dependency: string) => {
+    const hits = entries.filter((e) => e.id === dependency || e.id.startsWith(`${dependency} `));
+    expect(hits, dependency).toHaveLength(1);
+    return hits[0] as (typeof entries)[number];
+  };
+  const edges = new Set<string>();
+  for (const entry of entries) {
+    for (const dependency of entry.deps) {
+      const target = find(dependency);
+      if (target.hasSource) edges.add(`${entry.label} -> ${target.label}`);
+    }
+  }
+  const checksums = new Map<string, string>();
+  for (const e of entries) if (e.hasSource && e.checksum !== undefined && e.checksum !== '<none>') checksums.set(e.label, e.checksum);
+  return {
+    packages: entries.filter((e) => e.hasSource).map((e) => e.label).sort(),
+    projects: entries.filter((e) => !e.hasSource).map((e) => e.label).sort(),
+    edges: [...edges].sort(),
+    checksums,
+  };
+}
+
+function describeRun(result: CatalogRun) {
+  const labels = new Map<string, string>();
+  for (const p of result.packages) labels.set(p.ref, `${p.name}@${p.version}`);
+  for (const p of result.projects ?? []) labels.set(p.ref, `${p.name}@${p.version ?? ''}`);
+  return {
+    packages: result.packages.map((p) => `${p.name}@${p.version}`).sort(),
+    projects: (result.projects ?? []).map((p) => `${p.name}@${p.version ?? ''}`).sort(),
+    edges: result.relationships.map((r) => `${labels.get(r.from)} -> ${labels.get(r.to)}`).sort(),
+  };
+}
+
+describe.each(Object.entries(FIXTURES))('rust-cargo-lock on a real Cargo.lock (%s)', (_label, file) => {
+  const text = readFileSync(join(LOCKFILES, file), 'utf8');
+  const result = run(text);
+  const expected = expectedOf(text);
+  const got = describeRun(result);
+
+  it('reports every entry with a source as a package and the others as projects', () => {
+    expect(got.packages).toEqual(expected.packages);
+    expect(got.projects).toEqual(expected.projects);
+    expect(expected.projects.length).toBeGreaterThan(0);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('resolves every dependency string to the one entry it names', () => {
+    expect(got.edges).toEqual(expected.edges);
+    expect(got.edges.length).toBeGreaterThan(expected.packages.length / 2);
+  });
+
+  it('keeps the checksum and the source, with crates.io purls and nothing marked dev', () => {
+    for (const p of result.packages) {
+      expect(p.metadata.checksum, p.name).toBe(expected.checksums.get(`${p.name}@${p.version}`));
+      expect(p.purl).toBe(`pkg:cargo/${p.name}@${p.version.replace(/\+/g, '%2B')}`);
+      expect(p.dev).toBeUndefined();
+      expect(p.locations).toEqual([{ path: '/Cargo.lock' }]);
+    }
+    expect(expected.checksums.size).toBeGreaterThan(0);
+  });
+});
+
+describe('rust-cargo-lock: the shapes of each version', () => {
+  it('reads version 1 checksums from [metadata] and its long dependency form', () => {
+    const v1 = run(readFileSync(join(LOCKFILES, FIXTURES.v1)));
+    const result = describeRun(v1);
+    expect(v1.packages.find((p) => p.name === 'memchr')?.metadata.checksum).toBe('3197e20c7edb283f87c071ddfc7a2cca8f8e0b888c242959846a6fce03c72223');
+    expect(result.projects).toContain('ripgrep@11.0.2');
+    expect(result.edges).toContain('ripgrep@11.0.2 -> bstr@0.2.10');
+    // members depend on each other: such edges are the project's, never a package
+    expect(result.packages).not.toContain('grep@0.2.4');
+  });
+
+  it('tells apart a name locked at two versions', () => {
+    const result = describeRun(run(readFileSync(join(LOCKFILES, FIXTURES['v4-git']))));
+    const syn = result.packages.filter((p) => p.startsWith('syn@'));
+    expect(syn.length).toBeGreaterThan(1);
+    expect(result.edges.filter((e) => e.includes(' -> syn@'))).toEqual(expect.arrayContaining([expect.stringMatching(/-> syn@1\./), expect.stringMatching(/-> syn@2\./)]));
+  });
+
+  it('gives a git package the version locked, with its repository, reference and commit', () => {
+    const fingerprint = run(readFileSync(join(LOCKFILES, FIXTURES['v4-git']))).packages.find((p) => p.name === 'fingerprint');
+    expect(fingerprint).toMatchObject({
+      version: '3.0.0',
+      purl: 'pkg:cargo/fingerprint@3.0.0',
+      metadata: {
+        source: 'git+https://github.com/fossas/lib-fingerprint.git?tag=v3.0.0#d7b85cb8ff6436bae3aa5bb77bb564be583ac9b0',
+        gitUrl: 'https://github.com/fossas/lib-fingerprint.git',
+        gitReference: 'tag=v3.0.0',
+        gitCommit: 'd7b85cb8ff6436bae3aa5bb77bb564be583ac9b0',
+      },
+    });
+    expect(fingerprint?.metadata).not.toHaveProperty('checksum');
+  });
+
+  it('relates a workspace member to its direct dependencies', () => {
+    const result = run(readFileSync(join(LOCKFILES, FIXTURES['v4-git'])));
+    const member = result.projects?.find((p) => p.name === 'millhone');
+    expect(member).toMatchObject({ purl: expect.stringMatching(/^pkg:cargo\/millhone@/), locations: [{ path: '/Cargo.lock' }] });
+    const direct = result.relationships.filter((r) => r.from === member?.ref);
+    expect(direct.length).toBeGreaterThan(5);
+    expect(result.packages.some((p) => p.name === 'millhone')).toBe(false);
+  });
+});
+
+describe('rust-cargo-lock: sources', () => {
+  it('splits registry, sparse and git sources', () => {
+    expect(parseCargoSource('sparse+https://index.crates.io/')).toEqual({ kind: 'registry', url: 'https://index.crates.io/' });
+    expect(parseCargoSource('git+https://example.com/r.git#abc')).toEqual({ kind: 'git', url: 'https://example.com/r.git', commit: 'abc' });
+    expect(parseCargoSource('git+https://example.com/r?branch=main#abc')).toMatchObject({ reference: 'branch=main' });
+    expect(parseCargoSource('local-registry+/x')).toEqual({ kind: 'other', url: 'local-registry+/x' });
+  });
+
+  it('names a registry other than crates.io', () => {
+    const lock = 'version = 4\n[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "sparse+https://crates.example.com/index/"\n';
+    expect(run(lock).packages[0]?.metadata.registry).toBe('https://crates.example.com/index/');
+  });
+});
+
+describe('rust-cargo-lock: bad input', () => {
+  it('warns for invalid TOML, an unknown version, a package list of the wrong type', () => {
+    for (const text of ['[[package]\nname = ', 'version = 9\n', 'version = "4"\n', 'package = 3\n']) {
+      const result = run(text);
+      expect(result.packages, text).toEqual([]);
+      expect(result.warnings, text).toHaveLength(1);
+      expect(result.warnings[0]).toMatchObject({ code: 'METADATA_UNPARSABLE', path: '/Cargo.lock' });
+    }
+  });
+
+  it('skips entries without a name or version, and dependencies that name no single entry, with a warning each', () => {
+    const lock = [
+      'version = 3',
+      '[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\ndependencies = ["b", "missing", "c"]',
+      '[[package]]\nname = "b"\nversion = "1.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"',
+      '[[package]]\nname = "c"\nversion = "1.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"',
+      '[[package]]\nname = "c"\nversion = "2.0.0"\nsource = "registry+https://github.com/rust-lang/crates.io-index"',
+      '[[package]]\nname = "nameless"',
+    ].join('\n\n');
+    const result = run(lock);
+    expect(describeRun(result).packages).toEqual(['a@1.0.0', 'b@1.0.0', 'c@1.0.0', 'c@2.0.0']);
+    expect(describeRun(result).edges).toEqual(['a@1.0.0 -> b@1.0.0']);
+    expect(result.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/1 of 5 .*skipped/), expect.stringMatching(/2 Cargo.lock dependencies/)]);
+  });
+
+  it('reads files in vendor, target and Cargo caches not at all', () => {
+    const resolver = new MemoryResolver({
+      '/app/target/package/x/Cargo.lock': 'version = 4\n',
+      '/app/vendor/x/Cargo.lock': 'version = 4\n',
+      '/home/u/.cargo/registry/src/x/Cargo.lock': 'version = 4\n',
+      '/app/Cargo.lock': 'version = 4\n',
+    });
+    expect(runCataloger(cargoLockCataloger, resolver).files).toEqual(['/app/Cargo.lock']);
+  });
+});
