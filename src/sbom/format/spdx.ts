@@ -3,8 +3,13 @@
  * against the official JSON schema in its conformance tests.
  *
  * Shape of the document:
- * - the described package is the scanned source: the image (`CONTAINER`) or the directory or
- *   lockfile (`APPLICATION`); `DOCUMENT DESCRIBES` it and it `CONTAINS` every other package;
+ * - the described package is the subject: the one project a directory or lockfile describes
+ *   (`APPLICATION`, with its version and purl), or else the scanned source: the image
+ *   (`CONTAINER`) or the directory or lockfile (`APPLICATION`). `DOCUMENT DESCRIBES` it and it
+ *   `CONTAINS` every other package. When a source describes several projects, each is an
+ *   `APPLICATION` package that the source `CONTAINS` and the document also `DESCRIBES`;
+ * - relationships from a project (its direct dependencies) start at the project's package;
+ * - a package locked only for development says so in its `comment`;
  * - the distro, when known, is an `OPERATING_SYSTEM` package;
  * - one package per model package, with an SPDXID derived from its type, name and id;
  * - `depends-on` becomes `DEPENDS_ON`; `dev-depends-on` and `optional-depends-on` become
@@ -22,7 +27,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../errors.js';
-import type { Distro, Location, Package, Relationship, Sbom, SourceDescription } from '../model.js';
+import type { Distro, Location, Package, Project, Relationship, Sbom, SourceDescription } from '../model.js';
 import { encodeJson, hashJson, jsonPieces } from './json-text.js';
 import { expressionLicenseRefs, idString, licenseRefIds } from './license-ref.js';
 import { formatParty, parseParty } from './party.js';
@@ -79,6 +84,9 @@ interface SpdxRelationship {
   comment?: string;
 }
 
+/** What the comment of a package locked only for development says. */
+export const DEV_COMMENT = 'development dependency: locked only to develop the project, not needed at run time';
+
 /** What an `owns` relationship's `CONTAINS` says about itself. */
 export const OWNERSHIP_COMMENT =
   'ownership: the file list of this OS package holds a file the contained package was found by (its metadata file, archive or executable)';
@@ -134,7 +142,10 @@ function buildDocument(sbom: Sbom): SpdxDocument {
   const created = spdxTimestamp(sbom.timestamp);
   const licenses = sbom.packages.flatMap((pkg) => pkg.licenses);
   const licenseRefs = licenseRefIds(licenses);
-  const root = rootPackage(sbom.source);
+  const projects = [...(sbom.projects ?? [])].sort((a, b) => compareStrings(a.id, b.id));
+  const [onlyProject] = projects;
+  const subjectIsProject = onlyProject !== undefined && projects.length === 1;
+  const root = subjectIsProject ? projectPackage(onlyProject) : rootPackage(sbom.source);
   const others: SpdxPackage[] = [];
   const relationships: SpdxRelationship[] = [
     { spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: root.SPDXID },
@@ -142,9 +153,23 @@ function buildDocument(sbom: Sbom): SpdxDocument {
   if (sbom.distro !== undefined) others.push(distroPackage(sbom.distro));
 
   const idToSpdxId = new Map<string, string>();
+  const claim = (id: string, name: string): void => {
+    if (id === '') throw invalid('a package or project has an empty id', { name });
+    if (idToSpdxId.has(id)) throw invalid(`package or project id ${id} is not unique`, { id });
+  };
+  for (const project of projects) {
+    claim(project.id, project.name);
+    if (subjectIsProject) {
+      idToSpdxId.set(project.id, root.SPDXID);
+      continue;
+    }
+    const part = projectPackage(project);
+    idToSpdxId.set(project.id, part.SPDXID);
+    others.push(part);
+    relationships.push({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: part.SPDXID });
+  }
   for (const pkg of sbom.packages) {
-    if (pkg.id === '') throw invalid('a package has an empty id', { name: pkg.name });
-    if (idToSpdxId.has(pkg.id)) throw invalid(`package id ${pkg.id} is not unique`, { id: pkg.id });
+    claim(pkg.id, pkg.name);
     const spdxPackage = modelPackage(pkg, licenseRefs);
     idToSpdxId.set(pkg.id, spdxPackage.SPDXID);
     others.push(spdxPackage);
@@ -196,6 +221,20 @@ function rootPackage(source: SourceDescription): SpdxPackage {
   };
 }
 
+/** A project: the subject, or a part of the scanned directory; its SPDXID hashes its id. */
+function projectPackage(project: Project): SpdxPackage {
+  return {
+    ...basePackage(project.name, `SPDXRef-Project-${idString(project.name)}-${sha256(project.id).slice(0, 16)}`),
+    versionInfo: project.version === '' ? undefined : project.version,
+    sourceInfo: `described by ${project.locations.map((l) => (l.layer === undefined ? l.path : `${l.path} (layer ${l.layer})`)).join(', ')}`,
+    externalRefs:
+      project.purl === undefined || project.purl === ''
+        ? undefined
+        : [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: project.purl }],
+    primaryPackagePurpose: 'APPLICATION',
+  };
+}
+
 function distroPackage(distro: Distro): SpdxPackage {
   return {
     ...basePackage(distro.id, `SPDXRef-OperatingSystem-${idString(distro.id)}`),
@@ -215,12 +254,19 @@ function modelPackage(pkg: Package, licenseRefs: ReadonlyMap<string, string>): S
     sourceInfo: sourceInfo(pkg.foundBy, pkg.locations),
     licenseDeclared: declaredLicense(pkg, licenseRefs),
     ...describe(pkg.description),
-    // SPDX's homepage must be a URL; a value that is not one is kept here rather than dropped.
-    comment:
-      pkg.homepage !== undefined && homepage === undefined ? `homepage as declared (not a URL): ${pkg.homepage}` : undefined,
+    comment: packageComment(pkg, homepage),
     externalRefs:
       pkg.purl === '' ? undefined : [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl }],
   };
+}
+
+function packageComment(pkg: Package, homepage: string | undefined): string | undefined {
+  const notes = [
+    pkg.dev === true ? DEV_COMMENT : undefined,
+    // SPDX's homepage must be a URL; a value that is not one is kept here rather than dropped.
+    pkg.homepage !== undefined && homepage === undefined ? `homepage as declared (not a URL): ${pkg.homepage}` : undefined,
+  ].filter((note) => note !== undefined);
+  return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
 function basePackage(name: string, spdxId: string): SpdxPackage {
@@ -281,7 +327,7 @@ function spdxRelationship(relationship: Relationship, idToSpdxId: ReadonlyMap<st
   const to = idToSpdxId.get(relationship.to);
   if (from === undefined || to === undefined) {
     const missing = from === undefined ? relationship.from : relationship.to;
-    throw invalid(`a relationship names ${missing}, which is not a package of this SBOM`, { ...relationship });
+    throw invalid(`a relationship names ${missing}, which is not a package or project of this SBOM`, { ...relationship });
   }
   switch (relationship.type) {
     case 'depends-on':

@@ -7,7 +7,7 @@ import { serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
 import type { Sbom } from '../../../src/sbom/model.js';
 import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, ODD_METADATA, SAMPLES } from './samples.js';
 
-const VERSIONS: readonly CycloneDxVersion[] = ['1.6', '1.5', '1.4'];
+const VERSIONS: readonly CycloneDxVersion[] = ['1.7', '1.6', '1.5', '1.4'];
 
 interface Property {
   name: string;
@@ -204,7 +204,7 @@ describe('CycloneDX components', () => {
     expect(component(document, 'go-x-text').author).toBeUndefined();
   });
 
-  it('records occurrences as evidence from 1.5 on, with the layer as additional context on 1.6', () => {
+  it('records occurrences as evidence from 1.5 on, with the layer as additional context from 1.6 on', () => {
     const guava = (v: CycloneDxVersion): Component => component(cdx(imageSbom(), v), 'java-guava');
     expect(guava('1.6').evidence).toEqual({
       occurrences: [
@@ -215,6 +215,7 @@ describe('CycloneDX components', () => {
     expect(guava('1.5').evidence).toEqual({
       occurrences: [{ location: '/opt/app/lib/guava-33.3.1-jre.jar' }, { location: '/opt/app/lib/guava-33.3.1-jre.jar' }],
     });
+    expect(guava('1.7').evidence).toEqual(guava('1.6').evidence);
     expect(guava('1.4').evidence).toBeUndefined();
     const none = component(cdx(directorySbom(), '1.6'), 'licenses-none');
     expect(none.evidence).toEqual({ occurrences: [{ location: '/app/node_modules/license-none/package.json' }] });

@@ -270,9 +270,92 @@ export function emptyLockfileSbom(): Sbom {
   };
 }
 
+function lockedPackage(name: string, version: string, fields: Partial<Package> = {}): Package {
+  return pkg({
+    id: `pkg:npm/${name}@${version}`,
+    name,
+    version,
+    type: 'npm',
+    purl: `pkg:npm/${name}@${version}`,
+    licenses: [{ expression: 'MIT' }],
+    locations: [{ path: '/package-lock.json' }],
+    foundBy: 'npm-lockfile',
+    ...fields,
+  });
+}
+
+/**
+ * A lockfile that describes one project (its subject): a runtime dependency with its own
+ * dependency, a development-only package and an optional one, edges from the project to each.
+ */
+export function projectSbom(): Sbom {
+  const project = 'project:pkg:npm/web-app@2.0.0';
+  return {
+    source: { kind: 'lockfile', scheme: 'lockfile', location: 'app/package-lock.json', name: 'package-lock.json', layers: [] },
+    packages: [
+      lockedPackage('express', '4.21.2'),
+      lockedPackage('debug', '2.6.9'),
+      lockedPackage('vitest', '3.0.0', { dev: true }),
+      lockedPackage('fsevents', '2.3.3', { metadata: { optional: 'true', platform: 'darwin' } }),
+    ],
+    projects: [{ id: project, name: 'web-app', version: '2.0.0', purl: 'pkg:npm/web-app@2.0.0', locations: [{ path: '/package-lock.json' }] }],
+    relationships: [
+      { from: project, to: 'pkg:npm/express@4.21.2', type: 'depends-on' },
+      { from: project, to: 'pkg:npm/vitest@3.0.0', type: 'dev-depends-on' },
+      { from: project, to: 'pkg:npm/fsevents@2.3.3', type: 'optional-depends-on' },
+      { from: 'pkg:npm/express@4.21.2', to: 'pkg:npm/debug@2.6.9', type: 'depends-on' },
+    ],
+    warnings: [],
+    timestamp: new Date('2025-03-04T05:06:07.000Z'),
+    scope: 'squashed',
+    tool: { name: 'sealkit', version: '0.1.0' },
+  };
+}
+
+/**
+ * A directory with two lockfiles: a workspace member with a registry identity and one without
+ * (a private project, no purl), sharing a package; the directory is the subject.
+ */
+export function workspaceSbom(): Sbom {
+  const api = 'project:pkg:npm/%40acme/api@1.0.0';
+  const tools = 'project:/tools/Cargo.lock';
+  return {
+    source: { kind: 'directory', scheme: 'dir', location: './monorepo', name: 'monorepo', layers: [] },
+    packages: [
+      lockedPackage('lodash', '4.17.21', { locations: [{ path: '/api/package-lock.json' }] }),
+      lockedPackage('typescript', '5.7.2', { dev: true, locations: [{ path: '/api/package-lock.json' }] }),
+      pkg({
+        id: 'pkg:cargo/serde@1.0.217',
+        name: 'serde',
+        version: '1.0.217',
+        type: 'rust',
+        purl: 'pkg:cargo/serde@1.0.217',
+        licenses: [{ expression: 'MIT OR Apache-2.0' }],
+        locations: [{ path: '/tools/Cargo.lock' }],
+        foundBy: 'rust-cargo-lock',
+      }),
+    ],
+    projects: [
+      { id: api, name: '@acme/api', version: '1.0.0', purl: 'pkg:npm/%40acme/api@1.0.0', locations: [{ path: '/api/package-lock.json' }] },
+      { id: tools, name: 'tools', locations: [{ path: '/tools/Cargo.lock' }] },
+    ],
+    relationships: [
+      { from: api, to: 'pkg:npm/lodash@4.17.21', type: 'depends-on' },
+      { from: api, to: 'pkg:npm/typescript@5.7.2', type: 'dev-depends-on' },
+      { from: tools, to: 'pkg:cargo/serde@1.0.217', type: 'depends-on' },
+    ],
+    warnings: [],
+    timestamp: new Date('2025-03-04T05:06:07.000Z'),
+    scope: 'squashed',
+    tool: { name: 'sealkit', version: '0.1.0' },
+  };
+}
+
 /** Every sample, by name, for tests that run over all of them. */
 export const SAMPLES: ReadonlyArray<readonly [string, () => Sbom]> = [
   ['image', imageSbom],
   ['directory', directorySbom],
   ['empty lockfile', emptyLockfileSbom],
+  ['one-project lockfile', projectSbom],
+  ['workspace directory', workspaceSbom],
 ];

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../../src/errors.js';
 import { licenseRefIds } from '../../../src/sbom/format/license-ref.js';
 import { parseParty } from '../../../src/sbom/format/party.js';
-import { OWNERSHIP_COMMENT, serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
+import { DEV_COMMENT, OWNERSHIP_COMMENT, serializeSpdxJson } from '../../../src/sbom/format/spdx.js';
 import { isWebUrl } from '../../../src/sbom/format/web-url.js';
 import type { License, Relationship as ModelRelationship, Sbom } from '../../../src/sbom/model.js';
-import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, SAMPLES } from './samples.js';
+import { directorySbom, emptyLockfileSbom, imageSbom, LICENSE_CASES, projectSbom, SAMPLES, workspaceSbom } from './samples.js';
 
 interface Package {
   name: string;
@@ -461,4 +461,65 @@ describe('SPDX rejects an inconsistent model', () => {
       expect(isSealkitError(caught, 'INVALID_ARGUMENT'), String(caught)).toBe(true);
     });
   }
+});
+
+describe('SPDX subject and development packages', () => {
+  it('describes the one project of a lockfile as the root, with its version and purl, containing every package', () => {
+    const document = spdx(projectSbom());
+    const described = document.relationships.filter((r) => r.relationshipType === 'DESCRIBES').map((r) => r.relatedSpdxElement);
+    expect(described).toHaveLength(1);
+    const root = document.packages[0];
+    expect(root?.SPDXID).toBe(described[0]);
+    expect(root).toMatchObject({ name: 'web-app', versionInfo: '2.0.0', primaryPackagePurpose: 'APPLICATION', sourceInfo: 'described by /package-lock.json' });
+    expect(root?.externalRefs).toEqual([{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:npm/web-app@2.0.0' }]);
+    const contained = document.relationships.filter((r) => r.spdxElementId === root?.SPDXID && r.relationshipType === 'CONTAINS');
+    expect(contained).toHaveLength(4);
+    expect(document.packages.map((p) => p.name)).not.toContain('package-lock.json');
+  });
+
+  it('starts the project’s direct dependencies at the root, a dev one as DEV_DEPENDENCY_OF, an optional one as OPTIONAL_DEPENDENCY_OF', () => {
+    const document = spdx(projectSbom());
+    const root = document.packages[0]?.SPDXID ?? '';
+    const id = (name: string) => byName(document, name).SPDXID;
+    const fromRoot = document.relationships.filter((r) => (r.spdxElementId === root || r.relatedSpdxElement === root) && r.relationshipType !== 'CONTAINS' && r.relationshipType !== 'DESCRIBES');
+    expect(fromRoot.map((r) => [r.spdxElementId, r.relationshipType, r.relatedSpdxElement])).toEqual(
+      expect.arrayContaining([
+        [root, 'DEPENDS_ON', id('express')],
+        [id('vitest'), 'DEV_DEPENDENCY_OF', root],
+        [id('fsevents'), 'OPTIONAL_DEPENDENCY_OF', root],
+      ]),
+    );
+    expect(fromRoot).toHaveLength(3);
+  });
+
+  it('says in the comment of a development-only package that it is one, and only there', () => {
+    const document = spdx(projectSbom());
+    expect(document.packages.filter((p) => p.comment === DEV_COMMENT).map((p) => p.name)).toEqual(['vitest']);
+    const workspace = spdx(workspaceSbom());
+    expect(workspace.packages.filter((p) => p.comment?.includes(DEV_COMMENT)).map((p) => p.name)).toEqual(['typescript']);
+  });
+
+  it('keeps a homepage that is not a URL in the comment beside the dev note', () => {
+    const sbom = projectSbom();
+    const vitest = sbom.packages.find((p) => p.name === 'vitest');
+    if (vitest !== undefined) vitest.homepage = 'see README';
+    expect(byName(spdx(sbom), 'vitest').comment).toBe(`${DEV_COMMENT}; homepage as declared (not a URL): see README`);
+  });
+
+  it('describes a directory with several projects, which it contains, and describes each project too', () => {
+    const document = spdx(workspaceSbom());
+    const root = document.packages[0];
+    expect(root).toMatchObject({ name: 'monorepo', primaryPackagePurpose: 'APPLICATION' });
+    const api = byName(document, '@acme/api');
+    const tools = byName(document, 'tools');
+    expect(tools.externalRefs).toBeUndefined();
+    const described = document.relationships.filter((r) => r.relationshipType === 'DESCRIBES').map((r) => r.relatedSpdxElement);
+    expect(described.sort()).toEqual([root?.SPDXID, api.SPDXID, tools.SPDXID].sort());
+    for (const part of [api, tools]) {
+      expect(part.primaryPackagePurpose).toBe('APPLICATION');
+      expect(document.relationships).toContainEqual({ spdxElementId: root?.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: part.SPDXID });
+    }
+    expect(document.relationships).toContainEqual({ spdxElementId: tools.SPDXID, relationshipType: 'DEPENDS_ON', relatedSpdxElement: byName(document, 'serde').SPDXID });
+    expect(document.relationships).toContainEqual({ spdxElementId: byName(document, 'typescript').SPDXID, relationshipType: 'DEV_DEPENDENCY_OF', relatedSpdxElement: api.SPDXID });
+  });
 });
