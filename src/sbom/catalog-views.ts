@@ -8,10 +8,10 @@
  * @module
  */
 import { SealkitError } from '../errors.js';
-import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft } from './catalog/cataloger.js';
+import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, detectDistro } from './catalog/index.js';
 import { GlobSet } from './glob.js';
-import type { Distro, Package, Relationship, SbomWarning, Scope } from './model.js';
+import type { Distro, Package, Project, Relationship, SbomWarning, Scope } from './model.js';
 import { PackageCollector } from './package-collector.js';
 import type { LayeredTree } from './source/layered-tree.js';
 import { TreeView, type FileSelector, type PathMatcher } from './source/tree-view.js';
@@ -19,6 +19,7 @@ import { TreeView, type FileSelector, type PathMatcher } from './source/tree-vie
 /** What cataloging a source produced, before sorting. */
 export interface CatalogOutcome {
   packages: Package[];
+  projects: Project[];
   relationships: Relationship[];
   distro?: Distro;
   warnings: SbomWarning[];
@@ -38,13 +39,26 @@ export function matcherOf(globs: readonly string[], exclude: readonly string[] =
 }
 
 /** One location of one draft of a parse result. */
-function placeKey(draft: PackageDraft, path: string): string {
+function placeKey(draft: PackageDraft | ProjectDraft, path: string): string {
   return `${draft.ref}\u0000${path}`;
 }
 
-/** Key under which a package at a path is "the same" across views: the purl and the path. */
-function presenceKey(draft: PackageDraft, path: string): string {
-  return `${draft.purl}\u0000${path}`;
+/**
+ * Key under which a package or project at a path is "the same" across views: the purl and the
+ * path (a project without a purl: its name).
+ */
+function presenceKey(draft: PackageDraft | ProjectDraft, path: string): string {
+  return 'type' in draft ? `${draft.purl}\u0000${path}` : `project\u0000${draft.purl ?? `\u0000${draft.name}`}\u0000${path}`;
+}
+
+/** Options of {@link catalogViews}. */
+export interface CatalogViewsOptions {
+  /**
+   * Only these root-relative paths (no leading slash) are parsed: for a lockfile source, the
+   * lockfile, not the files beside it, which its cataloger reads through the resolver. Default:
+   * every file a cataloger's patterns match.
+   */
+  parseOnly?: ReadonlySet<string>;
 }
 
 /**
@@ -53,7 +67,8 @@ function presenceKey(draft: PackageDraft, path: string): string {
  * before the first cataloger's: starting a WebAssembly SQLite beside the dpkg parse made both
  * peaks one (about 15 MiB more on the polyglot image).
  */
-export async function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[], scope: Scope): Promise<CatalogOutcome> {
+export async function catalogViews(tree: LayeredTree, catalogers: readonly Cataloger[], scope: Scope, options: CatalogViewsOptions = {}): Promise<CatalogOutcome> {
+  const { parseOnly } = options;
   const last = tree.layerCount - 1;
   const views = Array.from({ length: tree.layerCount }, (_, i) => new TreeView(tree, i));
   const warnings: SbomWarning[] = [];
@@ -67,8 +82,18 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
 
   const collector = new PackageCollector(tree.layerIds);
   for (const cataloger of catalogers) {
-    const selector = selectorOf(cataloger);
-    await prepare(cataloger, selector, views);
+    const selector = selectorOf(cataloger, parseOnly);
+    const prepared = await prepare(cataloger, selector, views);
+    try {
+      catalogOne(cataloger, selector);
+    } finally {
+      if (prepared !== undefined) cataloger.release?.(prepared);
+    }
+  }
+  const distro = distros[last];
+  return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
+
+  function catalogOne(cataloger: Cataloger, selector: FileSelector): void {
     const { tag } = selector;
     const readMatcher = matcherOf([...cataloger.patterns, ...(cataloger.related ?? [])]);
     let previous: Attributed | undefined;
@@ -101,15 +126,17 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
       previousPrint = print;
     }
   }
-  const distro = distros[last];
-  return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
 }
 
-/** The files `cataloger` parses: chosen by its globs, or by content under its name as the tag (see generate.ts). */
-function selectorOf(cataloger: Cataloger): FileSelector {
+/**
+ * The files `cataloger` parses: chosen by its globs, or by content under its name as the tag (see
+ * generate.ts); with `parseOnly`, only those of its paths.
+ */
+function selectorOf(cataloger: Cataloger, parseOnly: ReadonlySet<string> | undefined): FileSelector {
   const tag = cataloger.magic !== undefined && cataloger.magic.length > 0 ? cataloger.name : undefined;
+  const byGlob = matcherOf(cataloger.patterns, cataloger.exclude ?? []);
   return {
-    matches: matcherOf(cataloger.patterns, cataloger.exclude ?? []),
+    matches: parseOnly === undefined ? byGlob : (path) => parseOnly.has(path) && byGlob(path),
     ...(tag !== undefined ? { tag } : {}),
     randomAccess: cataloger.randomAccess === true,
   };
@@ -118,12 +145,16 @@ function selectorOf(cataloger: Cataloger): FileSelector {
 /**
  * Awaits {@link Cataloger.prepare} when the cataloger has files in some view, with the paths of
  * those files, so that what a parser loads lazily is loaded only for a scan that needs it.
+ * Returns the paths it was prepared with (for {@link Cataloger.release}), or undefined.
  */
-async function prepare(cataloger: Cataloger, selector: FileSelector, views: readonly TreeView[]): Promise<void> {
-  if (cataloger.prepare === undefined) return;
+async function prepare(cataloger: Cataloger, selector: FileSelector, views: readonly TreeView[]): Promise<string[] | undefined> {
+  if (cataloger.prepare === undefined) return undefined;
   const paths = new Set<string>();
   for (const view of views) for (const file of view.files(selector)) paths.add(file.path);
-  if (paths.size > 0) await cataloger.prepare([...paths].sort());
+  if (paths.size === 0) return undefined;
+  const sorted = [...paths].sort();
+  await cataloger.prepare(sorted);
+  return sorted;
 }
 
 /**
@@ -148,14 +179,15 @@ function parseSafely(cataloger: Cataloger, files: readonly CatalogFile[], contex
 
 function attribute(result: CatalogResult, previous: Attributed | undefined, layer: number): Map<string, number> {
   const earlier = new Map<string, number>();
-  for (const draft of previous?.result.packages ?? []) {
+  const before = previous === undefined ? [] : [...previous.result.packages, ...(previous.result.projects ?? [])];
+  for (const draft of before) {
     for (const { path } of draft.locations) {
       const at = previous?.introducedAt.get(placeKey(draft, path));
       if (at !== undefined) earlier.set(presenceKey(draft, path), at);
     }
   }
   const introducedAt = new Map<string, number>();
-  for (const draft of result.packages) {
+  for (const draft of [...result.packages, ...(result.projects ?? [])]) {
     for (const { path } of draft.locations) introducedAt.set(placeKey(draft, path), earlier.get(presenceKey(draft, path)) ?? layer);
   }
   return introducedAt;

@@ -2,14 +2,16 @@
  * `generateSbom`: source -> captured files -> catalogers -> {@link Sbom}.
  * @module
  */
+import { basename } from 'node:path';
 import { SealkitError, SourceError, UsageError, throwIfAborted } from '../errors.js';
 import { TOOL } from '../version.js';
 import type { Cataloger, SourceKind } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, catalogers as builtIn } from './catalog/index.js';
-import { catalogViews } from './catalog-views.js';
-import type { Package, Relationship, Sbom, SbomWarning, Scope } from './model.js';
+import { catalogViews, matcherOf, type CatalogOutcome } from './catalog-views.js';
+import type { Package, Project, Relationship, Sbom, SbomWarning, Scope } from './model.js';
 import { DEFAULT_LIMITS, type CaptureLimits } from './source/layered-tree.js';
 import type { ImageStream } from './source/archive-input.js';
+import type { LockfileRules } from './source/directory.js';
 import { openSource } from './source/open-source.js';
 import type { SbomProgress, ScannedSource } from './source/scanned-source.js';
 import { Selection } from './source/selection.js';
@@ -33,6 +35,12 @@ export interface GenerateSbomOptions {
   catalogers?: readonly string[];
   /** Throw on the first warning (file too large, unreadable metadata, link not followed) instead of reporting it. */
   strict?: boolean;
+  /**
+   * Leave out the packages locked only for development ({@link Package.dev}: every lockfile
+   * that holds the package locks it for development alone) and every relationship to or from
+   * them. A package that any lockfile needs at run time, or that was found installed, stays.
+   */
+  excludeDev?: boolean;
   /**
    * Memory and disk bounds; the defaults suit real images and stop hostile ones. Large files of
    * catalogers that read at random (archives, executables) go to a private temporary directory
@@ -91,25 +99,30 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
       platform: options.platform ?? 'linux/amd64',
       limits,
       selectionFor: (kind) => buildSelection(applicable(selected, kind), maxFileSize),
+      lockfile: lockfileRules(applicable(selected, 'lockfile'), maxFileSize),
       spill,
       releaseHidden: scope === 'squashed',
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const catalogers = applicable(selected, scanned.kind);
+    // a lockfile source parses its lockfile only; the files beside it are read through the resolver
+    const viewOptions = scanned.kind === 'lockfile' ? { parseOnly: new Set([basename(scanned.description.location)]) } : {};
     options.onProgress?.({ phase: 'catalog' });
-    let outcome = await catalogViews(scanned.tree, catalogers, scope);
+    let outcome = await catalogViews(scanned.tree, catalogers, scope, viewOptions);
     for (let round = 0; round < MAX_FETCH_ROUNDS && (await scanned.fetchMissing()); round++) {
       throwIfAborted(options.signal);
-      outcome = await catalogViews(scanned.tree, catalogers, scope);
+      outcome = await catalogViews(scanned.tree, catalogers, scope, viewOptions);
     }
     const warnings = dedupeWarnings([...scanned.tree.warnings, ...outcome.warnings]);
     failOnWarnings(scanned.kind, typeof source === 'string' ? source : scanned.description.location, warnings, options.strict === true);
+    const { packages, relationships } = options.excludeDev === true ? withoutDev(outcome) : outcome;
     return {
       source: scanned.description,
       ...(outcome.distro ? { distro: outcome.distro } : {}),
-      packages: outcome.packages.sort(comparePackages),
-      relationships: outcome.relationships.sort(compareRelationships),
+      packages: packages.sort(comparePackages),
+      ...(outcome.projects.length > 0 ? { projects: outcome.projects.sort(compareProjects) } : {}),
+      relationships: relationships.sort(compareRelationships),
       warnings,
       timestamp,
       scope,
@@ -122,6 +135,35 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
       spill.dispose();
     }
   }
+}
+
+/**
+ * The packages that are not {@link Package.dev}, and the relationships between what remains
+ * (projects and packages), so that no relationship names a package left out.
+ */
+function withoutDev(outcome: CatalogOutcome): { packages: Package[]; relationships: Relationship[] } {
+  const left = new Set<string>();
+  const packages = outcome.packages.filter((pkg) => {
+    if (pkg.dev === true) left.add(pkg.id);
+    return pkg.dev !== true;
+  });
+  const relationships = outcome.relationships.filter((r) => !left.has(r.from) && !left.has(r.to));
+  return { packages, relationships };
+}
+
+/**
+ * For a lockfile source: the `related` globs of the catalogers whose patterns match the
+ * lockfile's name (the files they read beside it), or undefined when none parses such a file.
+ */
+function lockfileRules(catalogers: readonly Cataloger[], maxFileSize: number): LockfileRules {
+  return {
+    maxRelatedSize: maxFileSize,
+    relatedTo(name) {
+      const parsers = catalogers.filter((c) => matcherOf(c.patterns, c.exclude ?? [])(name));
+      if (parsers.length === 0) return undefined;
+      return [...new Set(parsers.flatMap((c) => c.related ?? []))];
+    },
+  };
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {
@@ -188,8 +230,10 @@ function dedupeWarnings(warnings: SbomWarning[]): SbomWarning[] {
 }
 
 function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[], strict: boolean): void {
-  // A lockfile source is that one file: if it cannot be read there is no SBOM to give.
-  const unreadable = warnings.find((w) => w.code === 'METADATA_UNPARSABLE');
+  // A lockfile source is that one file: if it cannot be read there is no SBOM to give. A file
+  // beside it that cannot be read (a manifest) costs what it would have added, as in a directory.
+  const lockfile = basename(source);
+  const unreadable = warnings.find((w) => w.code === 'METADATA_UNPARSABLE' && (w.path === undefined || w.path.replace(/^\/+/, '') === lockfile));
   if (kind === 'lockfile' && unreadable) {
     throw new SourceError('LOCKFILE_INVALID', `${source}: ${unreadable.message}`, { details: { path: source } });
   }
@@ -203,6 +247,10 @@ function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[
 
 function comparePackages(a: Package, b: Package): number {
   return a.purl < b.purl ? -1 : a.purl > b.purl ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function compareProjects(a: Project, b: Project): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function compareRelationships(a: Relationship, b: Relationship): number {

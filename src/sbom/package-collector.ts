@@ -20,11 +20,24 @@
  * where a lockfile says `dev-depends-on`), only the strongest is kept: `depends-on`, then
  * `optional-depends-on`, then `dev-depends-on`. `contains` and `owns` stand beside a dependency:
  * an archive may both hold and need a library.
+ *
+ * A package is `dev` only while every draft of it says so: one lockfile that needs it to run
+ * (or a cataloger that found it installed, which says nothing of development) makes it a
+ * package the project ships.
+ *
+ * Projects (a lockfile's root package, a workspace member) are the SBOM's subject, not packages:
+ * each is identified by `project:` and its purl, or, without a purl, the folder of its first
+ * location, so that the same project found by two lockfiles (`yarn.lock` and `package-lock.json`
+ * side by side) is one, with both locations; the first draft decides its name. A relationship from a project's ref becomes
+ * one from its id.
  * @module
  */
-import type { CatalogResult, PackageDraft } from './catalog/cataloger.js';
+import type { CatalogResult, PackageDraft, ProjectDraft } from './catalog/cataloger.js';
 import { ownershipRelationships } from './file-ownership.js';
-import type { License, Location, Package, Relationship, RelationshipType } from './model.js';
+import type { License, Location, Package, Project, Relationship, RelationshipType } from './model.js';
+
+/** The index of the layer that introduced a package or project draft at one of its paths. */
+export type LayerOf = (draft: PackageDraft | ProjectDraft, path: string) => number;
 
 /** The dependency kinds, strongest first. */
 const DEPENDENCY_STRENGTH: readonly RelationshipType[] = ['depends-on', 'optional-depends-on', 'dev-depends-on'];
@@ -38,6 +51,9 @@ export class PackageCollector {
   private readonly metadataFrom = new Map<string, Set<string>>();
   private readonly ownedFiles = new Map<string, Iterable<string>>();
   private readonly relationships = new Map<string, Relationship>();
+  private readonly projects = new Map<string, Project>();
+  /** Packages some draft found needed beyond development: they stay non-dev whatever later drafts say. */
+  private readonly needed = new Set<string>();
 
   /** `layerIds[i]` is the diffID of layer `i` (undefined for a directory). */
   constructor(private readonly layerIds: ReadonlyArray<string | undefined>) {}
@@ -46,13 +62,11 @@ export class PackageCollector {
    * Adds one cataloger's result for one view; `layerOf` gives the index of the layer that
    * introduced a draft at one of its paths.
    */
-  add(foundBy: string, result: CatalogResult, layerOf: (draft: PackageDraft, path: string) => number): void {
+  add(foundBy: string, result: CatalogResult, layerOf: LayerOf): void {
     const idOfRef = new Map<string, string>();
+    for (const draft of result.projects ?? []) idOfRef.set(draft.ref, this.addProject(draft, layerOf));
     for (const draft of result.packages) {
-      const locations: Location[] = draft.locations.map(({ path }) => {
-        const layer = this.layerIds[layerOf(draft, path)];
-        return layer === undefined ? { path } : { path, layer };
-      });
+      const locations = this.locate(draft, layerOf);
       // catalogers build purls through one canonical writer, so equal packages have equal strings
       const id = draft.purl === '' ? `${foundBy}:${draft.ref}` : draft.purl;
       idOfRef.set(draft.ref, id);
@@ -75,24 +89,66 @@ export class PackageCollector {
         pkg.locations.push(location);
       }
       if (draft.ownedFiles !== undefined && !this.ownedFiles.has(id)) this.ownedFiles.set(id, draft.ownedFiles);
+      if (draft.dev !== true) this.needed.add(id);
     }
     for (const rel of result.relationships) {
       const from = idOfRef.get(rel.from);
       const to = idOfRef.get(rel.to);
-      if (from === undefined || to === undefined || from === to) continue;
+      // a project is a subject, never a dependency: only `from` may name one
+      if (from === undefined || to === undefined || from === to || this.projects.has(to)) continue;
       this.relate({ from, to, type: rel.type });
     }
   }
 
-  /** The merged packages and relationships, ownership included; call once, after every `add`. */
-  finish(): { packages: Package[]; relationships: Relationship[] } {
+  /**
+   * The merged packages, projects and relationships, ownership included; call once, after every
+   * `add`. A package is `dev: true` only when no draft of it was needed beyond development.
+   */
+  finish(): { packages: Package[]; projects: Project[]; relationships: Relationship[] } {
     const packages = [...this.packages.values()];
-    for (const pkg of packages) pkg.locations.sort(compareLocations);
+    for (const pkg of packages) {
+      pkg.locations.sort(compareLocations);
+      if (this.needed.has(pkg.id)) delete pkg.dev;
+      else pkg.dev = true;
+    }
+    const projects = [...this.projects.values()];
+    for (const project of projects) project.locations.sort(compareLocations);
     for (const relationship of ownershipRelationships(packages, this.ownedFiles)) this.relate(relationship);
     this.ownedFiles.clear();
     this.locationKeys.clear();
     this.metadataFrom.clear();
-    return { packages, relationships: strongestDependencies([...this.relationships.values()]) };
+    this.needed.clear();
+    return { packages, projects, relationships: strongestDependencies([...this.relationships.values()]) };
+  }
+
+  private locate(draft: PackageDraft | ProjectDraft, layerOf: LayerOf): Location[] {
+    return draft.locations.map(({ path }) => {
+      const layer = this.layerIds[layerOf(draft, path)];
+      return layer === undefined ? { path } : { path, layer };
+    });
+  }
+
+  /** Adds or merges a project; returns its id. */
+  private addProject(draft: ProjectDraft, layerOf: LayerOf): string {
+    const locations = this.locate(draft, layerOf);
+    const id = projectId(draft, locations);
+    let project = this.projects.get(id);
+    if (project === undefined) {
+      project = {
+        id,
+        name: draft.name,
+        ...(draft.version !== undefined ? { version: draft.version } : {}),
+        ...(draft.purl !== undefined && draft.purl !== '' ? { purl: draft.purl } : {}),
+        locations: [],
+      };
+      this.projects.set(id, project);
+    } else if (project.version === undefined && draft.version !== undefined) {
+      project.version = draft.version;
+    }
+    for (const location of locations) {
+      if (!project.locations.some((l) => l.path === location.path && l.layer === location.layer)) project.locations.push(location);
+    }
+    return id;
   }
 
   private relate(relationship: Relationship): void {
@@ -100,9 +156,22 @@ export class PackageCollector {
   }
 }
 
-/** A new package from its first draft; locations are added by the caller. */
+/**
+ * `project:` and the purl; without one, `project:` and the folder of the project's first
+ * location: two lockfiles side by side (`yarn.lock` and `package-lock.json`, `poetry.lock` and
+ * `requirements.txt`) describe the project of that folder, and two folders are two projects.
+ */
+function projectId(draft: ProjectDraft, locations: readonly Location[]): string {
+  if (draft.purl !== undefined && draft.purl !== '') return `project:${draft.purl}`;
+  const first = [...locations].sort(compareLocations)[0];
+  if (first === undefined) return `project:${draft.name}`;
+  const slash = first.path.lastIndexOf('/');
+  return `project:${slash <= 0 ? '/' : first.path.slice(0, slash)}`;
+}
+
+/** A new package from its first draft; locations are added by the caller; `dev` is settled by `finish`. */
 function toPackage(draft: PackageDraft, id: string, foundBy: string): Package {
-  const { ref: _ref, locations: _locations, ownedFiles: _ownedFiles, ...rest } = draft;
+  const { ref: _ref, locations: _locations, ownedFiles: _ownedFiles, dev: _dev, ...rest } = draft;
   return { ...rest, id, locations: [], foundBy, licenses: uniqueLicenses(draft.licenses), metadata: { ...draft.metadata } };
 }
 
