@@ -214,20 +214,48 @@ async function fetchFromDisk(root: string, tree: LayeredTree): Promise<boolean> 
 
 /** Largest lockfile read; real ones reach tens of megabytes. */
 const LOCKFILE_MAX_BYTES = 256 * 1024 * 1024;
+/** The files read beside a lockfile, together: manifests and checksum lists are small. */
+const RELATED_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
-/** A single lockfile: a tree holding just that file, at the root. */
-export async function scanLockfile(path: string, options: ScanOptions): Promise<ScannedSource> {
+/** What a lockfile source asks of the catalogers that apply to it. */
+export interface LockfileRules {
+  /**
+   * Root-relative globs of the files that the catalogers parsing a lockfile named `name` read
+   * beside it through the resolver (their `related` globs, such as the one for `go.sum`),
+   * or undefined when no cataloger parses a file of that name.
+   */
+  relatedTo(name: string): readonly string[] | undefined;
+  /** Largest related file read, in bytes. */
+  maxRelatedSize: number;
+}
+
+/**
+ * A single lockfile: a tree holding that file at the root and, with `rules`, the regular files
+ * beside it (same folder, not below it, links not followed) that its catalogers read through the
+ * resolver, such as `go.sum` beside `go.mod` or `package.json` beside `yarn.lock`. Only the
+ * lockfile is parsed (see `parseOnly` in catalog-views); without `rules` it is alone.
+ * @throws SourceError `SOURCE_UNRECOGNIZED` when `rules` say no cataloger parses a file of that name.
+ */
+export async function scanLockfile(path: string, options: ScanOptions & { lockfile?: LockfileRules }): Promise<ScannedSource> {
   const info = await statRoot(path);
   if (!info.isFile()) throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is not a regular file`, { details: { path } });
   const name = basename(path);
+  const related = options.lockfile?.relatedTo(name);
+  if (options.lockfile !== undefined && related === undefined) {
+    throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is not a lockfile that a selected cataloger reads`, { details: { path } });
+  }
   const content = await readRegular(resolve(path), LOCKFILE_MAX_BYTES);
   if (content === undefined) throw new SourceError('SOURCE_NOT_FOUND', `cannot read ${path}`, { details: { path } });
   if (content === 'too-large') {
     throw new SourceError('LIMIT_EXCEEDED', `${path} is larger than ${LOCKFILE_MAX_BYTES} bytes`, { details: { path } });
   }
-  const tree = new LayeredTree([undefined], new Selection().addPattern(name, LOCKFILE_MAX_BYTES, false), options.limits);
+  const selection = new Selection().addPattern(name, LOCKFILE_MAX_BYTES, false);
+  const maxRelated = options.lockfile?.maxRelatedSize ?? 0;
+  for (const glob of related ?? []) selection.addPattern(glob, maxRelated, false);
+  const tree = new LayeredTree([undefined], selection, options.limits);
   tree.record(0, { path: name, type: 'file', size: content.length });
   tree.capture(0, name, content);
+  if (related !== undefined && related.length > 0) await captureBeside(dirname(resolve(path)), name, tree, options.signal);
   return {
     kind: 'lockfile',
     description: { kind: 'lockfile', scheme: 'lockfile', location: path, name: basename(dirname(resolve(path))) || name, layers: [] },
@@ -235,4 +263,35 @@ export async function scanLockfile(path: string, options: ScanOptions): Promise<
     fetchMissing: async () => false,
     close: async () => undefined,
   };
+}
+
+/** Captures the regular files of `folder` (not its subfolders) that the tree's selection wants, other than the lockfile. */
+async function captureBeside(folder: string, lockfile: string, tree: LayeredTree, signal: AbortSignal | undefined): Promise<void> {
+  let dir;
+  try {
+    dir = await opendir(folder, { bufferSize: 256 });
+  } catch (error) {
+    tree.warn('PATH_UNREADABLE', `cannot read the folder of ${lockfile}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    return;
+  }
+  const wanted: Array<{ name: string; max: number }> = [];
+  for await (const dirent of dir) {
+    if (!dirent.isFile() || dirent.name === lockfile) continue;
+    const want = tree.selection.byPath(dirent.name);
+    if (want !== undefined) wanted.push({ name: dirent.name, max: want.max });
+  }
+  let total = 0;
+  for (const { name, max } of wanted.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    throwIfAborted(signal);
+    const content = await readRegular(join(folder, name), Math.min(max, RELATED_MAX_TOTAL_BYTES - total));
+    if (content === undefined) continue;
+    if (content === 'too-large') {
+      const limit = max <= RELATED_MAX_TOTAL_BYTES - total ? `the ${max}-byte limit` : `the ${RELATED_MAX_TOTAL_BYTES}-byte limit of the files beside a lockfile`;
+      tree.warn('FILE_TOO_LARGE', `skipped /${name}: over ${limit}`, name);
+      continue;
+    }
+    total += content.length;
+    tree.record(0, { path: name, type: 'file', size: content.length });
+    tree.capture(0, name, content);
+  }
 }

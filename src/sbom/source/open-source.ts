@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { SourceError, UsageError } from '../../errors.js';
 import { fileInput, isImageStream, stdinInput, streamInput, type ImageStream } from './archive-input.js';
 import { sniffCompression } from './decompress.js';
-import { scanDirectory, scanLockfile } from './directory.js';
+import { scanDirectory, scanLockfile, type LockfileRules } from './directory.js';
 import { openImageStore, scanImage, type ImageScheme } from './image.js';
 import type { OpenOptions, ScannedSource } from './scanned-source.js';
 import { scanStreamedArchive } from './streamed-archive.js';
@@ -23,6 +23,14 @@ export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 
 /** File names recognised as lockfiles when a bare path is given. */
 export const LOCKFILE_NAMES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
+
+/** Lockfiles named by a pattern rather than one name (`requirements-dev.txt`), for a bare path. */
+export const LOCKFILE_NAME_PATTERNS: readonly RegExp[] = [/^requirements.*\.txt$/];
+
+/** True when a bare path's file name is a lockfile's: one of {@link LOCKFILE_NAMES} or {@link LOCKFILE_NAME_PATTERNS}. */
+export function isLockfileName(name: string): boolean {
+  return LOCKFILE_NAMES.has(name) || LOCKFILE_NAME_PATTERNS.some((pattern) => pattern.test(name));
+}
 
 /** Splits `scheme:path`; a bare path has no scheme. */
 export function parseSourceReference(text: string): { scheme?: SourceScheme; path: string } {
@@ -37,9 +45,12 @@ export function parseSourceReference(text: string): { scheme?: SourceScheme; pat
   return { path: text };
 }
 
-/** Opens and scans a source. */
-export async function openSource(source: string | ImageStream, openOptions: OpenOptions): Promise<ScannedSource> {
-  const { selectionFor, ...rest } = openOptions;
+/**
+ * Opens and scans a source. With `lockfile` rules, a lockfile source also holds the files beside
+ * it that its catalogers read, and a file no cataloger parses is `SOURCE_UNRECOGNIZED`.
+ */
+export async function openSource(source: string | ImageStream, openOptions: OpenOptions & { lockfile?: LockfileRules }): Promise<ScannedSource> {
+  const { selectionFor, lockfile, ...rest } = openOptions;
   const imageOptions = () => ({ ...rest, selection: selectionFor('image') });
   if (typeof source !== 'string') {
     if (!isImageStream(source)) {
@@ -62,7 +73,7 @@ export async function openSource(source: string | ImageStream, openOptions: Open
     case 'dir':
       return scanDirectory(path, { ...rest, selection: selectionFor('directory') });
     case 'lockfile':
-      return scanLockfile(path, { ...rest, selection: selectionFor('lockfile') });
+      return scanLockfile(path, { ...rest, selection: selectionFor('lockfile'), ...(lockfile ? { lockfile } : {}) });
     default: {
       const options = imageOptions();
       if (kind !== 'oci-dir') {
@@ -124,7 +135,7 @@ async function detectScheme(path: string): Promise<SourceScheme> {
     return layout?.isFile() ? 'oci-dir' : 'dir';
   }
   if (!info.isFile()) throw new SourceError('SOURCE_UNRECOGNIZED', `${path} is neither a file nor a directory`, { details: { path } });
-  if (LOCKFILE_NAMES.has(basename(path))) return 'lockfile';
+  if (isLockfileName(basename(path))) return 'lockfile';
   const head = await readHead(path);
   // A compressed archive is told apart once its members are read.
   if (sniffCompression(head) !== 'none') return 'oci-archive';
