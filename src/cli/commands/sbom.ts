@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../../errors.js';
 import { SBOM_FORMATS, encodeSbom, parseSbomFormat } from '../../sbom/format/index.js';
-import { generateSbom, type GenerateSbomOptions } from '../../sbom/generate.js';
+import { generateSbom, resolveTimestamp, type GenerateSbomOptions } from '../../sbom/generate.js';
 import type { Scope } from '../../sbom/model.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
@@ -19,7 +19,8 @@ Sources:
   oci-archive:PATH      an OCI image layout in a tar archive
   oci-dir:PATH          an OCI image layout directory
   dir:PATH              a root filesystem or a project directory
-  lockfile:PATH         a single package-lock.json / npm-shrinkwrap.json
+  lockfile:PATH         one lockfile (package-lock.json, yarn.lock, go.mod, ...), with the
+                        files beside it that it needs (package.json, go.sum, ...)
   PATH                  any of the above, detected from what is there
   docker-archive:-      an image archive read from standard input (also oci-archive:-,
                         or - to tell the kind from the archive)
@@ -34,6 +35,7 @@ Options:
                         all-layers: every package any layer ever held
       --platform <p>    os/arch[/variant] to pick from a multi-platform image (default linux/amd64)
       --catalogers <l>  comma-separated cataloger names to run (default: all that apply)
+      --exclude-dev     leave out packages locked only for development, and their relationships
       --strict          fail on the first warning instead of reporting it
   -h, --help            show this help
 
@@ -52,6 +54,7 @@ const FLAGS = {
   platform: { type: 'string' },
   catalogers: { type: 'string' },
   strict: { type: 'boolean' },
+  'exclude-dev': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,6 +70,8 @@ export const sbomCommand: Command = {
     if (values.scope !== undefined && values.scope !== 'squashed' && values.scope !== 'all-layers') {
       throw new UsageError('INVALID_ARGUMENT', `--scope must be squashed or all-layers, not ${JSON.stringify(values.scope)}`);
     }
+    // the command's environment, not the process's: they differ when the CLI is run in-process
+    const timestamp = resolveTimestamp(undefined, io.env);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -74,7 +79,9 @@ export const sbomCommand: Command = {
     const options: GenerateSbomOptions = {
       signal: controller.signal,
       onProgress: progress.onProgress,
+      timestamp,
       strict: values.strict === true,
+      excludeDev: values['exclude-dev'] === true,
       ...(values.scope ? { scope: values.scope as Scope } : {}),
       ...(values.platform ? { platform: values.platform } : {}),
       ...(values.catalogers ? { catalogers: values.catalogers.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
