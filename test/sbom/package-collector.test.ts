@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogResult, PackageDraft } from '../../src/sbom/catalog/cataloger.js';
+import type { CatalogResult, PackageDraft, ProjectDraft } from '../../src/sbom/catalog/cataloger.js';
 import { PackageCollector } from '../../src/sbom/package-collector.js';
 
 const LAYERS = ['sha256:layer0', 'sha256:layer1'];
@@ -78,5 +78,76 @@ describe('PackageCollector', () => {
     const { packages, relationships } = collector.finish();
     expect(packages.map((p) => p.id)).toEqual(['odd:r1', 'odd:r2']);
     expect(relationships).toEqual([{ from: 'odd:r1', to: 'odd:r2', type: 'depends-on' }]);
+  });
+
+  it('marks a package dev only when every draft of it is dev, whatever the order', () => {
+    const collector = new PackageCollector([undefined]);
+    collector.add('lock-a', { packages: [draft('d', 'pkg:npm/only-dev@1', { dev: true }), draft('m', 'pkg:npm/mixed@1', { dev: true }), draft('r', 'pkg:npm/runtime@1')], relationships: [] }, () => 0);
+    collector.add('lock-b', { packages: [draft('d', 'pkg:npm/only-dev@1', { dev: true }), draft('m', 'pkg:npm/mixed@1'), draft('r', 'pkg:npm/runtime@1', { dev: true })], relationships: [] }, () => 0);
+    const dev = Object.fromEntries(collector.finish().packages.map((p) => [p.name, p.dev]));
+    expect(dev).toEqual({ d: true, m: undefined, r: undefined });
+  });
+
+  it('a package found installed (no dev mark) is not dev even when a lockfile locks it for development', () => {
+    const collector = new PackageCollector([undefined]);
+    collector.add('npm-installed', { packages: [draft('x', 'pkg:npm/x@1')], relationships: [] }, () => 0);
+    collector.add('npm-lockfile', { packages: [draft('x', 'pkg:npm/x@1', { dev: true })], relationships: [] }, () => 0);
+    const [pkg] = collector.finish().packages;
+    expect(pkg).not.toHaveProperty('dev');
+  });
+});
+
+function project(ref: string, fields: Partial<ProjectDraft> = {}): ProjectDraft {
+  return { ref, name: ref, locations: [{ path: `/${ref}/lock` }], ...fields };
+}
+
+describe('PackageCollector projects', () => {
+  it('makes projects, never packages: id project:<purl>, relationships from the project ref start at its id', () => {
+    const collector = new PackageCollector([undefined]);
+    collector.add(
+      'lock',
+      {
+        projects: [project('root', { purl: 'pkg:npm/app@1.0.0', version: '1.0.0', locations: [{ path: '/app/package-lock.json' }] })],
+        packages: [draft('a', 'pkg:npm/a@1'), draft('b', 'pkg:npm/b@1', { dev: true })],
+        relationships: [
+          { from: 'root', to: 'a', type: 'depends-on' },
+          { from: 'root', to: 'b', type: 'dev-depends-on' },
+          { from: 'a', to: 'root', type: 'depends-on' },
+        ],
+      },
+      () => 0,
+    );
+    const { packages, projects, relationships } = collector.finish();
+    expect(projects).toEqual([{ id: 'project:pkg:npm/app@1.0.0', name: 'root', version: '1.0.0', purl: 'pkg:npm/app@1.0.0', locations: [{ path: '/app/package-lock.json' }] }]);
+    expect(packages.map((p) => p.id)).toEqual(['pkg:npm/a@1', 'pkg:npm/b@1']);
+    // a project is the subject: nothing depends on it
+    expect(relationships).toEqual([
+      { from: 'project:pkg:npm/app@1.0.0', to: 'pkg:npm/a@1', type: 'depends-on' },
+      { from: 'project:pkg:npm/app@1.0.0', to: 'pkg:npm/b@1', type: 'dev-depends-on' },
+    ]);
+  });
+
+  it('merges a project found twice (same purl, or same folder without a purl) with every location; two folders are two projects', () => {
+    const collector = new PackageCollector(['sha256:l0', 'sha256:l1']);
+    collector.add('yarn', { projects: [project('p', { purl: 'pkg:npm/app@1', locations: [{ path: '/app/yarn.lock' }] }), project('anon', { locations: [{ path: '/tool/yarn.lock' }] })], packages: [], relationships: [] }, () => 1);
+    collector.add(
+      'npm',
+      {
+        projects: [
+          project('q', { purl: 'pkg:npm/app@1', version: '1', locations: [{ path: '/app/package-lock.json' }] }),
+          project('anon2', { name: 'other-name', locations: [{ path: '/tool/package-lock.json' }] }),
+          project('elsewhere', { locations: [{ path: '/lib/package-lock.json' }] }),
+        ],
+        packages: [],
+        relationships: [],
+      },
+      (_draft, path) => (path.startsWith('/app') ? 0 : 1),
+    );
+    const { projects } = collector.finish();
+    expect(projects.map((p) => [p.id, p.name, p.version, p.locations])).toEqual([
+      ['project:pkg:npm/app@1', 'p', '1', [{ path: '/app/package-lock.json', layer: 'sha256:l0' }, { path: '/app/yarn.lock', layer: 'sha256:l1' }]],
+      ['project:/tool', 'anon', undefined, [{ path: '/tool/package-lock.json', layer: 'sha256:l1' }, { path: '/tool/yarn.lock', layer: 'sha256:l1' }]],
+      ['project:/lib', 'elsewhere', undefined, [{ path: '/lib/package-lock.json', layer: 'sha256:l1' }]],
+    ]);
   });
 });
