@@ -297,20 +297,21 @@ function packageSpdxId(pkg: Package): string {
 }
 
 /** A multi-line description's first line is its summary (dpkg and apk descriptions read that way). */
-function describe(description: string | undefined): Pick<SpdxPackage, 'summary' | 'description'> {
+export function describe(description: string | undefined): Pick<SpdxPackage, 'summary' | 'description'> {
   if (description === undefined || description === '') return {};
   const lines = description.split('\n');
   const first = lines[0]?.trim() ?? '';
   return { summary: lines.length > 1 && first !== '' ? first : undefined, description };
 }
 
-function sourceInfo(foundBy: string, locations: readonly Location[]): string {
+/** Which cataloger found a package, and where. */
+export function sourceInfo(foundBy: string, locations: readonly Location[]): string {
   const where = locations.map((l) => (l.layer === undefined ? l.path : `${l.path} (layer ${l.layer})`));
   return `found by the ${foundBy} cataloger at ${where.length > 0 ? where.join(', ') : 'an unrecorded location'}`;
 }
 
-/** The licenses joined with AND; names are referenced through their `LicenseRef-`. */
-function declaredLicense(pkg: Package, licenseRefs: ReadonlyMap<string, string>): string {
+/** The licenses joined with AND; names are referenced through their `LicenseRef-`; NOASSERTION without any. */
+export function declaredLicense(pkg: Package, licenseRefs: ReadonlyMap<string, string>): string {
   const terms = unique(
     pkg.licenses.map((license) => {
       if ('name' in license) return licenseRefs.get(license.name) ?? NOASSERTION;
@@ -359,8 +360,8 @@ function sortRelationships(relationships: SpdxRelationship[]): SpdxRelationship[
   return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, r]) => r);
 }
 
-/** `YYYY-MM-DDThh:mm:ssZ`, the only form SPDX 2.3 allows for `created`. */
-function spdxTimestamp(timestamp: Date): string {
+/** `YYYY-MM-DDThh:mm:ssZ`, the only form SPDX 2.3 allows for `created` (and SPDX 3.0.1's schema too). */
+export function spdxTimestamp(timestamp: Date): string {
   if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
     throw invalid('the SBOM timestamp is not a valid date', {});
   }

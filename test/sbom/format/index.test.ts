@@ -14,8 +14,21 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe('SBOM_FORMATS', () => {
-  it('lists the five formats, cyclonedx-json first', () => {
-    expect(SBOM_FORMATS).toEqual(['cyclonedx-json', 'cyclonedx-json@1.6', 'cyclonedx-json@1.5', 'cyclonedx-json@1.4', 'spdx-json']);
+  it('lists the twelve formats, cyclonedx-json first', () => {
+    expect(SBOM_FORMATS).toEqual([
+      'cyclonedx-json',
+      'cyclonedx-json@1.7',
+      'cyclonedx-json@1.6',
+      'cyclonedx-json@1.5',
+      'cyclonedx-json@1.4',
+      'cyclonedx-xml',
+      'cyclonedx-xml@1.7',
+      'cyclonedx-xml@1.6',
+      'cyclonedx-xml@1.5',
+      'cyclonedx-xml@1.4',
+      'spdx-json',
+      'spdx3-json',
+    ]);
     expect(Object.isFrozen(SBOM_FORMATS)).toBe(true);
   });
 });
@@ -28,7 +41,7 @@ describe('parseSbomFormat', () => {
     }
   });
 
-  it.each(['', 'cyclonedx', 'cyclonedx-xml', 'cyclonedx-json@1.3', 'spdx-json@3.0', 'spdx-tag-value', 'json'])(
+  it.each(['', 'cyclonedx', 'cyclonedx-xml@1.3', 'cyclonedx-json@1.3', 'spdx3-json@3.0.1', 'spdx-json-ld', 'spdx-json@3.0', 'spdx-tag-value', 'json'])(
     'rejects %j with FORMAT_UNSUPPORTED naming every valid format',
     (text) => {
       const error = thrown(() => parseSbomFormat(text));
@@ -49,6 +62,7 @@ describe('serializeSbom', () => {
   });
 
   it('writes the CycloneDX version a versioned name asks for', () => {
+    expect(specVersion(serializeSbom(imageSbom(), 'cyclonedx-json@1.7'))).toBe('1.7');
     expect(specVersion(serializeSbom(imageSbom(), 'cyclonedx-json@1.5'))).toBe('1.5');
     expect(specVersion(serializeSbom(imageSbom(), 'cyclonedx-json@1.4'))).toBe('1.4');
   });
@@ -57,9 +71,26 @@ describe('serializeSbom', () => {
     expect(JSON.parse(serializeSbom(imageSbom(), 'spdx-json'))).toMatchObject({ spdxVersion: 'SPDX-2.3' });
   });
 
+  it('writes SPDX 3.0.1 JSON-LD for spdx3-json', () => {
+    const document = JSON.parse(serializeSbom(imageSbom(), 'spdx3-json')) as { '@context': string; '@graph': Array<{ type: string; specVersion?: string }> };
+    expect(document['@context']).toBe('https://spdx.org/rdf/3.0.1/spdx-context.jsonld');
+    expect(document['@graph'].find((node) => node.type === 'CreationInfo')?.specVersion).toBe('3.0.1');
+  });
+
+  it('writes CycloneDX XML of 1.6 for cyclonedx-xml, byte-identical to cyclonedx-xml@1.6, and the version a versioned name asks for', () => {
+    const namespace = (text: string) => /<bom xmlns="([^"]+)"/.exec(text)?.[1];
+    const plain = serializeSbom(imageSbom(), 'cyclonedx-xml');
+    expect(plain.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
+    expect(namespace(plain)).toBe('http://cyclonedx.org/schema/bom/1.6');
+    expect(plain).toBe(serializeSbom(imageSbom(), 'cyclonedx-xml@1.6'));
+    for (const version of ['1.7', '1.5', '1.4'] as const) {
+      expect(namespace(serializeSbom(imageSbom(), `cyclonedx-xml@${version}`))).toBe(`http://cyclonedx.org/schema/bom/${version}`);
+    }
+  });
+
   it('pretty-prints with two-space indentation and exactly one trailing newline, in every format', () => {
     for (const [, make] of SAMPLES) {
-      for (const format of SBOM_FORMATS) {
+      for (const format of SBOM_FORMATS.filter((name) => !name.startsWith('cyclonedx-xml'))) {
         const text = serializeSbom(make(), format);
         expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
       }
@@ -71,7 +102,7 @@ describe('serializeSbom', () => {
   });
 
   it('rejects a format the type does not allow (a JavaScript caller) with FORMAT_UNSUPPORTED', () => {
-    const error = thrown(() => serializeSbom(imageSbom(), 'cyclonedx-xml' as SbomFormat));
+    const error = thrown(() => serializeSbom(imageSbom(), 'spdx-tag-value' as SbomFormat));
     expect(isSealkitError(error, 'FORMAT_UNSUPPORTED')).toBe(true);
   });
 });
@@ -92,6 +123,6 @@ describe('encodeSbom', () => {
   });
 
   it('refuses an unknown format as serializeSbom does', () => {
-    expect(() => encodeSbom(imageSbom(), 'cyclonedx-xml' as SbomFormat)).toThrow(UsageError);
+    expect(() => encodeSbom(imageSbom(), 'cyclonedx-xml@1.3' as SbomFormat)).toThrow(UsageError);
   });
 });
