@@ -83,12 +83,8 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
   const collector = new PackageCollector(tree.layerIds);
   for (const cataloger of catalogers) {
     const selector = selectorOf(cataloger, parseOnly);
-    const prepared = await prepare(cataloger, selector, views);
-    try {
-      catalogOne(cataloger, selector);
-    } finally {
-      if (prepared !== undefined) cataloger.release?.(prepared);
-    }
+    await prepare(cataloger, selector, views);
+    catalogOne(cataloger, selector);
   }
   const distro = distros[last];
   return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
@@ -145,16 +141,12 @@ function selectorOf(cataloger: Cataloger, parseOnly: ReadonlySet<string> | undef
 /**
  * Awaits {@link Cataloger.prepare} when the cataloger has files in some view, with the paths of
  * those files, so that what a parser loads lazily is loaded only for a scan that needs it.
- * Returns the paths it was prepared with (for {@link Cataloger.release}), or undefined.
  */
-async function prepare(cataloger: Cataloger, selector: FileSelector, views: readonly TreeView[]): Promise<string[] | undefined> {
-  if (cataloger.prepare === undefined) return undefined;
+async function prepare(cataloger: Cataloger, selector: FileSelector, views: readonly TreeView[]): Promise<void> {
+  if (cataloger.prepare === undefined) return;
   const paths = new Set<string>();
   for (const view of views) for (const file of view.files(selector)) paths.add(file.path);
-  if (paths.size === 0) return undefined;
-  const sorted = [...paths].sort();
-  await cataloger.prepare(sorted);
-  return sorted;
+  if (paths.size > 0) await cataloger.prepare([...paths].sort());
 }
 
 /**
