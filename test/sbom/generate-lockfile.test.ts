@@ -3,6 +3,7 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogResult, Cataloger, PackageDraft } from '../../src/sbom/catalog/cataloger.js';
+import { yarnLockCataloger } from '../../src/sbom/catalog/javascript/yarn-lock.js';
 import { generateSbomWith } from '../../src/sbom/generate.js';
 import type { Sbom } from '../../src/sbom/model.js';
 import { ociLayoutFiles, tempDir, writeTar } from '../support/image-builder.js';
@@ -173,5 +174,19 @@ describe('generateSbom on lockfiles: projects, dev packages, files beside the lo
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('generateSbom on real lockfiles', () => {
+  it('lockfile:yarn.lock reads the package.json beside it: the root project and its direct dependencies, as the directory gives them', async () => {
+    const registry = [yarnLockCataloger];
+    const lock = await generateSbomWith(registry, 'lockfile:fixtures/catalog/javascript/yarn-v1/yarn.lock', { timestamp: 0 });
+    const dir = await generateSbomWith(registry, 'dir:fixtures/catalog/javascript/yarn-v1', { timestamp: 0 });
+    const root = dir.projects?.find((p) => p.name === 'lockfile-fixture');
+    expect(root).toBeDefined();
+    expect(lock.projects?.map((p) => p.id)).toContain(root?.id);
+    const direct = (sbom: Sbom) => sbom.relationships.filter((r) => r.from === root?.id);
+    expect(direct(lock).length).toBeGreaterThan(3);
+    expect(direct(lock)).toEqual(direct(dir));
   });
 });
