@@ -55,8 +55,8 @@ function sealkit(args: string[], stdin: Buffer): Promise<{ code: number | null; 
 }
 
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  // generateSbom reads SOURCE_DATE_EPOCH from the process environment
-  vi.stubEnv('SOURCE_DATE_EPOCH', ENV.SOURCE_DATE_EPOCH);
+  // the command reads SOURCE_DATE_EPOCH from its own environment, whatever the process's says
+  vi.stubEnv('SOURCE_DATE_EPOCH', '');
   try {
     const io = captureIo(process.cwd(), ENV);
     const code = await main(args, io);
