@@ -24,8 +24,11 @@ export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 /** File names recognised as lockfiles when a bare path is given. */
 export const LOCKFILE_NAMES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'Cargo.lock', 'Gemfile.lock', 'gems.locked', 'composer.lock', 'go.mod', 'packages.lock.json', 'poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock', 'requirements.txt']);
 
-/** Lockfiles named by a pattern rather than one name (`requirements-dev.txt`), for a bare path. */
-export const LOCKFILE_NAME_PATTERNS: readonly RegExp[] = [/^requirements.*\.txt$/];
+/**
+ * Lockfiles named by a pattern rather than one name, for a bare path: requirements files
+ * (`requirements-dev.txt`, `test-requirements.txt`), as the requirements cataloger's globs name them.
+ */
+export const LOCKFILE_NAME_PATTERNS: readonly RegExp[] = [/^[^/]*requirements[^/]*\.txt$/];
 
 /** True when a bare path's file name is a lockfile's: one of {@link LOCKFILE_NAMES} or {@link LOCKFILE_NAME_PATTERNS}. */
 export function isLockfileName(name: string): boolean {
