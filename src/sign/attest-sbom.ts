@@ -14,6 +14,8 @@ import type { SignResult, SigningOptions } from './sign-options.js';
 export const CYCLONEDX_PREDICATE_TYPE = 'https://cyclonedx.org/bom';
 /** in-toto predicate type of SPDX documents. */
 export const SPDX_PREDICATE_TYPE = 'https://spdx.dev/Document';
+/** in-toto predicate type of SPDX 3 documents (JSON-LD), as the in-toto attestation spec's SPDX 3 predicate names it. */
+export const SPDX3_PREDICATE_TYPE = 'https://spdx.dev/Document/v3';
 
 /** An SBOM document: the path of a JSON file, its bytes, or the parsed document. */
 export type SbomInput = string | Uint8Array | Record<string, unknown>;
@@ -31,8 +33,8 @@ export interface AttestSbomResult extends SignResult {
 
 /**
  * Signs `sbom` as an in-toto Statement whose subject is `subject` (hashed here) and whose
- * predicate is the SBOM, with predicate type `https://cyclonedx.org/bom` or
- * `https://spdx.dev/Document`.
+ * predicate is the SBOM, with predicate type `https://cyclonedx.org/bom`,
+ * `https://spdx.dev/Document` (SPDX 2) or `https://spdx.dev/Document/v3` (SPDX 3 JSON-LD).
  */
 export async function attestSbom(
   sbom: SbomInput,
@@ -63,7 +65,7 @@ export function sbomPredicateType(document: Record<string, unknown>): string {
   if (typeof document.spdxVersion === 'string' && document.spdxVersion.startsWith('SPDX-')) return SPDX_PREDICATE_TYPE;
   // SPDX 3 is JSON-LD: recognised by its context.
   const context = JSON.stringify(document['@context'] ?? '');
-  if (context.includes('spdx.org/rdf/3')) return SPDX_PREDICATE_TYPE;
+  if (context.includes('spdx.org/rdf/3')) return SPDX3_PREDICATE_TYPE;
   throw new UsageError(
     'FORMAT_UNSUPPORTED',
     'the SBOM is neither CycloneDX JSON ("bomFormat": "CycloneDX") nor SPDX JSON ("spdxVersion": "SPDX-…")',

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPDX3_PREDICATE_TYPE, sbomPredicateType } from '../../src/sign/attest-sbom.js';
 import { attestSbom, CYCLONEDX_PREDICATE_TYPE, SPDX_PREDICATE_TYPE } from '../../src/sign/index.js';
+import { serializeSbom } from '../../src/sbom/format/index.js';
+import { imageSbom } from '../sbom/format/samples.js';
 import { TEST_ISSUER, TEST_SUBJECT, mintIdentityToken, startSigstoreStack, verifyBundle, type SigstoreStack } from './support/index.js';
 
 let stack: SigstoreStack;
@@ -80,5 +83,15 @@ describe('attestSbom', () => {
       message: expect.stringContaining('subjectName'),
     });
     await expect(attestSbom(cyclonedx, join(dir, 'nope.tar'), keyless())).rejects.toMatchObject({ code: 'ARTIFACT_UNREADABLE' });
+  });
+});
+
+describe('sbomPredicateType', () => {
+  it('names the predicate type of every JSON format sealkit writes', () => {
+    const typeOf = (format: Parameters<typeof serializeSbom>[1]) => sbomPredicateType(JSON.parse(serializeSbom(imageSbom(), format)) as Record<string, unknown>);
+    for (const format of ['cyclonedx-json', 'cyclonedx-json@1.7', 'cyclonedx-json@1.4'] as const) expect(typeOf(format)).toBe(CYCLONEDX_PREDICATE_TYPE);
+    expect(typeOf('spdx-json')).toBe(SPDX_PREDICATE_TYPE);
+    expect(typeOf('spdx3-json')).toBe('https://spdx.dev/Document/v3');
+    expect(SPDX3_PREDICATE_TYPE).toBe('https://spdx.dev/Document/v3');
   });
 });
