@@ -10,9 +10,13 @@ import { setFlagsFromString } from 'node:v8';
 // - V8 re-compiles hot WebAssembly with its optimizing compiler, which took 15-30 MiB for a few
 //   milliseconds to optimize SQLite (sql.js) for an rpm database of a few hundred rows; the
 //   baseline compiler's code reads such a database in well under a second.
-// A node flag the user gave for either wins.
+// - V8 optimizes hot functions on background threads, each of which grows its own allocator
+//   arena for the compiler's scratch memory and keeps it: on the main thread, between two steps
+//   of the scan, the same work took about 10 MiB less at its peak, at no measurable cost in time.
+// A node flag the user gave for any of them wins.
 if (process.argv[2] === 'sbom') {
   const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (!/--(no-)?concurrent-recompilation/.test(given)) setFlagsFromString('--no-concurrent-recompilation');
   if (!/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(given)) setFlagsFromString('--semi-space-growth-factor=1');
   if (!/--wasm-tiering-budget|--(no-)?wasm-tier-up|--liftoff-only|--no-liftoff/.test(given)) setFlagsFromString('--wasm-tiering-budget=1000000000');
 }

@@ -1,5 +1,5 @@
 /**
- * bin/sealkit.js sets two V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
+ * bin/sealkit.js sets three V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
  * them to the user when a node option already says otherwise. Checked on real processes: a
  * preloaded probe records every `v8.setFlagsFromString` call the bin makes and prints them at exit.
  * The unit run does not require a build; .ci/run builds before testing, so there it runs.
@@ -42,8 +42,12 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
     return JSON.parse((line ?? 'FLAGS null').slice('FLAGS '.length)) as string[];
   }
 
-  it('keeps the young generation at its size and WebAssembly on its baseline compiler for sbom', async () => {
-    expect(await flagsOf(['sbom', `lockfile:${join(dir, 'package-lock.json')}`])).toEqual(['--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
+  it('optimizes on the main thread, keeps the young generation at its size and WebAssembly on its baseline compiler for sbom', async () => {
+    expect(await flagsOf(['sbom', `lockfile:${join(dir, 'package-lock.json')}`])).toEqual([
+      '--no-concurrent-recompilation',
+      '--semi-space-growth-factor=1',
+      '--wasm-tiering-budget=1000000000',
+    ]);
   });
 
   it('sets nothing for other commands', async () => {
@@ -53,7 +57,8 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
 
   it("leaves each setting to the user's own node options", async () => {
     const lockfile = `lockfile:${join(dir, 'package-lock.json')}`;
-    expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--wasm-tiering-budget=1000000000']);
-    expect(await flagsOf(['sbom', lockfile], { args: ['--wasm-tiering-budget=5000'] })).toEqual(['--semi-space-growth-factor=1']);
+    expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--no-concurrent-recompilation', '--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--wasm-tiering-budget=5000'] })).toEqual(['--no-concurrent-recompilation', '--semi-space-growth-factor=1']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--concurrent-recompilation'] })).toEqual(['--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
   });
 });
