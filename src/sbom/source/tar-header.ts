@@ -9,7 +9,7 @@ export const BLOCK = 512;
 
 /** True for an all-zero block (the end-of-archive marker). */
 export function isZero(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i += 8) if (block.readBigUInt64LE(i) !== 0n) return false;
+  for (let i = 0; i < BLOCK; i += 4) if (block.readUInt32LE(i) !== 0) return false;
   return true;
 }
 
