@@ -1,5 +1,5 @@
 // Fixtures: real Cargo.lock files (fixtures/catalog/README.md, "lockfiles/cargo"): ripgrep's in
-// lockfile version 1 and 3, fossa-cli's in version 4 with git sources. The expectation is an
+// lockfile version 1 (with the old [root] table) and 3, fossa-cli's in version 4 with git sources. The expectation is an
 // independent walk of the TOML that smol-toml parses here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,8 +29,8 @@ interface Expected {
 
 /** What the lockfile says, read straight from its TOML. */
 function expectedOf(text: string): Expected {
-  const toml = parseToml(text) as { package?: Array<Record<string, unknown>>; metadata?: Record<string, string> };
-  const entries = (toml.package ?? []).map((p) => ({
+  const toml = parseToml(text) as { root?: Record<string, unknown>; package?: Array<Record<string, unknown>>; metadata?: Record<string, string> };
+  const entries = [...(toml.root === undefined ? [] : [toml.root]), ...(toml.package ?? [])].map((p) => ({
     id: `${String(p.name)} ${String(p.version)}${p.source === undefined ? '' : ` (${String(p.source)})`}`,
     label: `${String(p.name)}@${String(p.version)}`,
     hasSource: p.source !== undefined,
@@ -104,11 +104,12 @@ describe('rust-cargo-lock: the shapes of each version', () => {
   it('reads version 1 checksums from [metadata] and its long dependency form', () => {
     const v1 = run(readFileSync(join(LOCKFILES, FIXTURES.v1)));
     const result = describeRun(v1);
-    expect(v1.packages.find((p) => p.name === 'memchr')?.metadata.checksum).toBe('3197e20c7edb283f87c071ddfc7a2cca8f8e0b888c242959846a6fce03c72223');
-    expect(result.projects).toContain('ripgrep@11.0.2');
-    expect(result.edges).toContain('ripgrep@11.0.2 -> bstr@0.2.10');
-    // members depend on each other: such edges are the project's, never a package
-    expect(result.packages).not.toContain('grep@0.2.4');
+    expect(v1.packages.find((p) => p.name === 'memchr')?.metadata.checksum).toBe('d8b629fb514376c675b98c1421e80b151d3817ac42d7c667717d282761418d20');
+    // the root package of the old [root] table and a path dependency are the project
+    expect(result.projects).toEqual(['grep@0.1.0', 'ripgrep@0.1.0']);
+    expect(result.edges).toContain('ripgrep@0.1.0 -> memchr@0.1.11');
+    expect(result.edges).toContain('grep@0.1.0 -> log@0.3.6');
+    expect(result.edges.some((edge) => edge.endsWith('-> grep@0.1.0'))).toBe(false);
   });
 
   it('tells apart a name locked at two versions', () => {
