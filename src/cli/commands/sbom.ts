@@ -29,7 +29,8 @@ Image archives may be gzip- or zstd-compressed (image.tar.gz); a compressed arch
 standard input are read in one streaming pass, never held whole.
 
 Options:
-  -f, --format <fmt>    ${SBOM_FORMATS.join(' | ')} (default cyclonedx-json = 1.6)
+  -f, --format <fmt>    ${SBOM_FORMATS.join(' ').replace(/(.{1,54})(?: |$)/g, '$1\n                        ').trimEnd()}
+                        (default cyclonedx-json; without @version, CycloneDX is 1.6)
   -o, --output <file>   write to <file> (atomically) instead of stdout
       --scope <scope>   squashed (default): what the final image holds
                         all-layers: every package any layer ever held
