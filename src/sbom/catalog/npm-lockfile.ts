@@ -3,12 +3,15 @@
  * lockfileVersion 2 and 3 describe the tree in `packages`, keyed by install path
  * (`node_modules/a/node_modules/b`); version 1 nests `dependencies` and lists `requires`.
  * Both become install paths, and dependencies resolve by Node's `node_modules` walk-up, so a
- * lockfile and the tree `npm ci` would build from it give the same graph. The root project (`""`)
- * is not a package; workspaces are, and `link: true` entries point at them.
+ * lockfile and the tree `npm ci` would build from it give the same graph. The root (`""`) and
+ * the workspaces (folders outside `node_modules`, which `link: true` entries point at) are
+ * projects, not packages; their direct dependencies are relationships from the project. npm's
+ * `dev` and `devOptional` flags make a package dev (`devOptional` is optional too).
  * @module
  */
 import { npmPurl } from '../purl.js';
-import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
+import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from './cataloger.js';
+import { MANIFEST_RELATED, folderOf, manifestIdentity, platformOf, readManifest } from './javascript/manifest.js';
 import { declaredDependencies, isRecord, lookupPaths, manifestLicenses, stringField, type DeclaredDependency } from './node-modules.js';
 
 /** The npm-lockfile cataloger (`npm-lockfile`). */
@@ -16,6 +19,7 @@ export const npmLockfileCataloger: Cataloger = {
   name: 'npm-lockfile',
   sources: ['directory', 'lockfile'],
   patterns: ['**/package-lock.json', '**/npm-shrinkwrap.json'],
+  related: MANIFEST_RELATED,
   exclude: ['**/node_modules/**'],
   maxFileSize: 64 * 1024 * 1024,
   parse: parseLockfiles,
@@ -31,15 +35,24 @@ interface LockEntry {
   dependencies: DeclaredDependency[];
 }
 
-/** A lockfile reduced to install paths: packages by path, and link paths to their targets. */
+/** A project: the root (`''`) or a workspace folder, with what it declares. */
+interface LockProject {
+  path: string;
+  draft: ProjectDraft;
+  dependencies: DeclaredDependency[];
+}
+
+/** A lockfile reduced to install paths: packages and projects by path, and link paths to their targets. */
 interface LockTree {
   entries: Map<string, LockEntry>;
+  projects: Map<string, LockProject>;
   links: Map<string, string>;
 }
 
 function parseLockfiles(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
   const packages: PackageDraft[] = [];
   const relationships: RelationshipDraft[] = [];
+  const projects: ProjectDraft[] = [];
   for (const file of files) {
     let tree: LockTree | undefined;
     try {
@@ -56,8 +69,16 @@ function parseLockfiles(files: readonly CatalogFile[], context: CatalogContext):
         relationships.push({ from: entry.draft.ref, to: target.draft.ref, type: dependency.type });
       }
     }
+    for (const project of tree.projects.values()) {
+      projects.push(project.draft);
+      for (const dependency of project.dependencies) {
+        // a workspace depending on another workspace is a link between projects, not a package
+        const target = resolve(tree, project.path, dependency.name);
+        if (target !== undefined) relationships.push({ from: project.draft.ref, to: target.draft.ref, type: dependency.type });
+      }
+    }
   }
-  return { packages, relationships };
+  return { packages, relationships, projects };
 }
 
 function readLockfile(file: CatalogFile, context: CatalogContext): LockTree | undefined {
@@ -74,15 +95,16 @@ function readLockfile(file: CatalogFile, context: CatalogContext): LockTree | un
     return undefined;
   }
   const version = lock.lockfileVersion;
-  const tree: LockTree = { entries: new Map(), links: new Map() };
+  const tree: LockTree = { entries: new Map(), projects: new Map(), links: new Map() };
   if ((version === 2 || version === 3) && isRecord(lock.packages)) {
-    readPackages(lock.packages, file.path, tree);
+    readPackages(lock.packages, file.path, tree, context);
   } else if (version === 1 || (version === 2 && isRecord(lock.dependencies))) {
     if (lock.dependencies !== undefined && !isRecord(lock.dependencies)) {
       warn('invalid npm lockfile: "dependencies" is not an object');
       return undefined;
     }
     readNestedDependencies(lock.dependencies ?? {}, '', file.path, tree);
+    addV1Root(lock, file.path, tree, context);
   } else if (version === 3) {
     warn('invalid npm lockfile: lockfileVersion 3 without "packages"');
     return undefined;
@@ -94,24 +116,59 @@ function readLockfile(file: CatalogFile, context: CatalogContext): LockTree | un
 }
 
 /** lockfileVersion 2 and 3: the flat `packages` map. */
-function readPackages(packages: Record<string, unknown>, lockfilePath: string, tree: LockTree): void {
+function readPackages(packages: Record<string, unknown>, lockfilePath: string, tree: LockTree, context: CatalogContext): void {
   for (const path of Object.keys(packages).sort()) {
     const entry = packages[path];
-    if (path === '' || !isRecord(entry)) continue;
+    if (!isRecord(entry)) continue;
     if (entry.link === true) {
       const target = stringField(entry, 'resolved');
       if (target !== undefined) tree.links.set(path, target);
       continue;
     }
+    if (path === '' || !isInstallPath(path)) {
+      // the root and the workspaces: npm installs their devDependencies too
+      const manifest = readManifest(folderOf(lockfilePath), path, context);
+      const draft = makeProject(lockfilePath, path, stringField(entry, 'name'), stringField(entry, 'version'), manifestIdentity(manifest).private, manifest?.path);
+      tree.projects.set(path, { path, draft, dependencies: declaredDependencies(entry, true) });
+      continue;
+    }
     const name = stringField(entry, 'name') ?? nameFromPath(path);
     const version = stringField(entry, 'version');
     if (name === undefined || version === undefined) continue;
-    // a folder outside node_modules is a workspace: npm installs its devDependencies too
-    const workspace = !isInstallPath(path);
     const draft = makeDraft(lockfilePath, path, name, version, entry);
     draft.licenses = manifestLicenses(entry);
-    tree.entries.set(path, { path, draft, dependencies: declaredDependencies(entry, workspace) });
+    tree.entries.set(path, { path, draft, dependencies: declaredDependencies(entry) });
   }
+}
+
+/**
+ * lockfileVersion 1 records the root's name and version but not what it declares: that comes
+ * from the `package.json` beside the lockfile, when the source holds it.
+ */
+function addV1Root(lock: Record<string, unknown>, lockfilePath: string, tree: LockTree, context: CatalogContext): void {
+  const manifest = readManifest(folderOf(lockfilePath), '', context);
+  const identity = manifestIdentity(manifest);
+  const draft = makeProject(lockfilePath, '', stringField(lock, 'name') ?? identity.name, stringField(lock, 'version') ?? identity.version, identity.private, manifest?.path);
+  tree.projects.set('', { path: '', draft, dependencies: manifest === undefined ? [] : declaredDependencies(manifest.fields, true) });
+}
+
+function makeProject(lockfilePath: string, path: string, name: string | undefined, version: string | undefined, isPrivate: boolean | undefined, manifestPath: string | undefined): ProjectDraft {
+  const folder = folderOf(lockfilePath);
+  let purl: string | undefined;
+  if (name !== undefined && version !== undefined && isPrivate !== true) {
+    try {
+      purl = npmPurl(name, version);
+    } catch {
+      // a name npm would not publish: no registry identity
+    }
+  }
+  return {
+    ref: `${lockfilePath}#project:${path}`,
+    name: name ?? (path === '' ? folder : path),
+    ...(version === undefined ? {} : { version }),
+    ...(purl === undefined ? {} : { purl }),
+    locations: (manifestPath === undefined ? [lockfilePath] : [lockfilePath, manifestPath].sort()).map((location) => ({ path: location })),
+  };
 }
 
 /** lockfileVersion 1: `dependencies` nested by install location, `requires` by name. */
@@ -139,6 +196,9 @@ function readNestedDependencies(dependencies: Record<string, unknown>, parentPat
 function makeDraft(lockfilePath: string, path: string, name: string, version: string, entry: Record<string, unknown>): PackageDraft {
   const metadata: Record<string, string> = {};
   for (const flag of FLAGS) if (entry[flag] === true) metadata[flag] = 'true';
+  if (entry.devOptional === true) metadata.optional = 'true';
+  const platform = platformOf(entry);
+  if (platform !== undefined) metadata.platform = platform;
   const resolved = stringField(entry, 'resolved');
   if (resolved !== undefined) metadata.resolved = resolved;
   const integrity = stringField(entry, 'integrity');
@@ -152,6 +212,7 @@ function makeDraft(lockfilePath: string, path: string, name: string, version: st
     licenses: [],
     metadata,
     locations: [{ path: lockfilePath }],
+    ...(entry.dev === true || entry.devOptional === true ? { dev: true } : {}),
   };
 }
 
