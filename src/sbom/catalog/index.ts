@@ -11,6 +11,9 @@ import { dpkgCataloger } from './dpkg.js';
 import { goBinaryCataloger } from './golang/go-binary.js';
 import { goModCataloger } from './golang/go-mod.js';
 import { javaArchiveCataloger } from './java/archive-cataloger.js';
+import { bunLockCataloger } from './javascript/bun-lock.js';
+import { pnpmLockCataloger } from './javascript/pnpm-lock.js';
+import { yarnLockCataloger } from './javascript/yarn-lock.js';
 import { npmLockfileCataloger } from './npm-lockfile.js';
 import { npmCataloger } from './npm.js';
 import { phpComposerCataloger } from './php-composer.js';
@@ -40,6 +43,9 @@ export const catalogers: readonly Cataloger[] = [
   requirementsCataloger,
   npmCataloger,
   npmLockfileCataloger,
+  yarnLockCataloger,
+  pnpmLockCataloger,
+  bunLockCataloger,
   javaArchiveCataloger,
   rubyGemspecCataloger,
   gemfileLockCataloger,

@@ -22,7 +22,7 @@ export const SOURCE_SCHEMES = ['docker-archive', 'oci-archive', 'oci-dir', 'dir'
 export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 
 /** File names recognised as lockfiles when a bare path is given. */
-export const LOCKFILE_NAMES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'Cargo.lock', 'Gemfile.lock', 'gems.locked', 'composer.lock', 'go.mod', 'packages.lock.json', 'poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock', 'requirements.txt']);
+export const LOCKFILE_NAMES: ReadonlySet<string> = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'Cargo.lock', 'Gemfile.lock', 'gems.locked', 'composer.lock', 'go.mod', 'packages.lock.json', 'poetry.lock', 'uv.lock', 'Pipfile.lock', 'pdm.lock', 'requirements.txt']);
 
 /**
  * Lockfiles named by a pattern rather than one name, for a bare path: requirements files
