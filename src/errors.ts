@@ -52,7 +52,19 @@ export type SealkitErrorCode =
   // verification
   | 'VERIFICATION_FAILED'
   | 'TRUST_ROOT_INVALID'
-  | 'POLICY_FAILED';
+  | 'POLICY_FAILED'
+  // registries
+  | 'REGISTRY_UNAUTHORIZED'
+  | 'REGISTRY_DENIED'
+  | 'REGISTRY_NOT_FOUND'
+  | 'REGISTRY_RATE_LIMITED'
+  | 'REGISTRY_DIGEST_MISMATCH'
+  | 'REGISTRY_MANIFEST_TOO_LARGE'
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_REJECTED'
+  | 'REGISTRY_PROTOCOL'
+  | 'REGISTRY_INSECURE_REFUSED'
+  | 'REGISTRY_CREDENTIALS';
 
 /** Options accepted by every {@link SealkitError} constructor. */
 export interface SealkitErrorOptions {
