@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: the SBOM benchmark (bench/sbom.mjs), the hashing benchmark (bench/hash.mjs)
- * and the verification benchmark (bench/verify.mjs). Arguments go to the SBOM benchmark; the
- * exit code is the first non-zero one.
+ * `npm run bench`: the SBOM benchmark (bench/sbom.mjs), the lockfile benchmark
+ * (bench/lockfile.mjs), the hashing benchmark (bench/hash.mjs) and the verification benchmark
+ * (bench/verify.mjs). Arguments go to the SBOM benchmark; the exit code is the first non-zero one.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let exitCode = 0;
-for (const name of ['sbom.mjs', 'hash.mjs', 'verify.mjs']) {
+for (const name of ['sbom.mjs', 'lockfile.mjs', 'hash.mjs', 'verify.mjs']) {
   const script = path.join(here, name);
   if (!existsSync(script)) continue;
   const args = name === 'sbom.mjs' ? process.argv.slice(2) : [];
