@@ -6,12 +6,15 @@
  * needs to tell same-named packages apart, and resolve to exactly one entry. Every lockfile
  * version is read: version 1 keeps checksums in a `[metadata]` table and always writes the long
  * dependency form, versions 2 to 4 keep the checksum on the package. Cargo.lock does not record
- * which dependencies are for development only, so no package is marked dev.
+ * which dependencies are for development only; the projects' `Cargo.toml` files do, and when
+ * every one of them was captured, the packages only their dev-dependencies lead to are marked
+ * dev (see `cargo-dev.ts`).
  * @module
  */
 import { parse as parseToml } from 'smol-toml';
 import { buildPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
+import { markDevPackages, type DevNode } from './cargo-dev.js';
 import { isCratesIo, parseCargoSource } from './cargo-source.js';
 
 /** The Cargo.lock cataloger (`rust-cargo-lock`). */
@@ -19,6 +22,8 @@ export const cargoLockCataloger: Cataloger = {
   name: 'rust-cargo-lock',
   sources: ['directory', 'lockfile'],
   patterns: ['**/Cargo.lock'],
+  // the projects' manifests say which of their dependencies are dev-dependencies
+  related: ['**/Cargo.toml'],
   // build output and Cargo's own download caches hold the lockfiles of other crates
   exclude: ['**/target/**', '**/vendor/**', '**/node_modules/**', '**/.cargo/registry/**', '**/.cargo/git/**'],
   maxFileSize: 64 * 1024 * 1024,
@@ -28,7 +33,7 @@ export const cargoLockCataloger: Cataloger = {
 /** Newest lockfile version this reader knows; Cargo itself refuses newer ones. */
 const NEWEST_VERSION = 4;
 
-interface LockEntry {
+interface LockEntry extends DevNode {
   ref: string;
   name: string;
   version: string;
@@ -36,7 +41,9 @@ interface LockEntry {
   source: string | undefined;
   /** The package's own `checksum` (version 2 and later). */
   checksum: string | undefined;
-  dependencies: string[];
+  /** The dependency strings as written. */
+  written: string[];
+  dependencies: LockEntry[];
   /** The draft, for entries with a source. */
   draft?: PackageDraft;
 }
@@ -99,20 +106,25 @@ function readLockfile(file: CatalogFile, context: CatalogContext, result: Requir
 
   let unresolved = 0;
   for (const entry of entries) {
-    const linked = new Set<string>();
-    for (const dependency of entry.dependencies) {
+    for (const dependency of entry.written) {
       const target = resolve(byName, dependency);
-      if (target === undefined) {
-        unresolved++;
-        continue;
-      }
-      // an edge leads to a package; path dependencies and members are the project, not packages
-      if (target.draft === undefined || target === entry || linked.has(target.ref)) continue;
-      linked.add(target.ref);
-      result.relationships.push({ from: entry.ref, to: target.ref, type: 'depends-on' } satisfies RelationshipDraft);
+      if (target === undefined) unresolved++;
+      else if (target !== entry && !entry.dependencies.includes(target)) entry.dependencies.push(target);
     }
   }
   if (unresolved > 0) warn(`${unresolved} Cargo.lock dependencies name no single package of the lockfile`);
+
+  const marks = markDevPackages(file.path, entries, context.resolver);
+  for (const entry of entries) {
+    if (entry.draft !== undefined && marks?.devNodes.has(entry) === true) entry.draft.dev = true;
+    const devTargets = marks?.devEdges.get(entry);
+    for (const target of entry.dependencies) {
+      // an edge leads to a package; path dependencies and members are the project, not packages
+      if (target.draft === undefined) continue;
+      const type = devTargets?.has(target) === true ? 'dev-depends-on' : 'depends-on';
+      result.relationships.push({ from: entry.ref, to: target.ref, type } satisfies RelationshipDraft);
+    }
+  }
 }
 
 function toEntry(raw: Record<string, unknown>, path: string): LockEntry | undefined {
@@ -120,9 +132,10 @@ function toEntry(raw: Record<string, unknown>, path: string): LockEntry | undefi
   const version = raw.version;
   if (typeof name !== 'string' || typeof version !== 'string' || name === '' || version === '') return undefined;
   const source = typeof raw.source === 'string' && raw.source !== '' ? raw.source : undefined;
-  const dependencies = Array.isArray(raw.dependencies) ? raw.dependencies.filter((d): d is string => typeof d === 'string') : [];
+  const written = Array.isArray(raw.dependencies) ? raw.dependencies.filter((d): d is string => typeof d === 'string') : [];
   const checksum = typeof raw.checksum === 'string' && raw.checksum !== '' ? raw.checksum : undefined;
-  return { ref: `${path}#${name} ${version}${source === undefined ? '' : ` (${source})`}`, name, version, source, checksum, dependencies };
+  const ref = `${path}#${name} ${version}${source === undefined ? '' : ` (${source})`}`;
+  return { ref, name, version, project: source === undefined, source, checksum, written, dependencies: [] };
 }
 
 function makeDraft(entry: LockEntry, path: string, checksums: Record<string, unknown>): PackageDraft {

@@ -1,6 +1,8 @@
 // Fixtures: real Cargo.lock files (fixtures/catalog/README.md, "lockfiles/cargo"): ripgrep's in
 // lockfile version 1 (with the old [root] table) and 3, fossa-cli's in version 4 with git sources. The expectation is an
-// independent walk of the TOML that smol-toml parses here.
+// independent walk of the TOML that smol-toml parses here. Dev marking is checked on ripgrep's
+// version 3 lockfile with its workspace's manifests, against the dependency kinds that
+// `cargo metadata` read from them (v3.cargo-metadata.json, made by make-oracle.sh).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -141,6 +143,60 @@ describe('rust-cargo-lock: the shapes of each version', () => {
     const direct = result.relationships.filter((r) => r.from === member?.ref);
     expect(direct.length).toBeGreaterThan(5);
     expect(result.packages.some((p) => p.name === 'millhone')).toBe(false);
+  });
+});
+
+describe('rust-cargo-lock: dev-dependencies, from the manifests beside the lockfile', () => {
+  const V3 = join(LOCKFILES, 'v3');
+  const oracle = JSON.parse(readFileSync(join(LOCKFILES, 'v3.cargo-metadata.json'), 'utf8')) as Array<{ name: string; dependencies: Array<[string, string]> }>;
+
+  /** Entries only a member's dev-dependency leads to, walking the lockfile's TOML. */
+  function expectedDev(): { dev: string[]; devEdges: string[] } {
+    const toml = parseToml(readFileSync(join(V3, 'Cargo.lock'), 'utf8')) as { package: Array<{ name: string; version: string; source?: string; dependencies?: string[] }> };
+    const label = (p: { name: string; version: string }) => `${p.name}@${p.version}`;
+    const target = (dependency: string) => toml.package.find((p) => p.name === dependency.split(' ')[0] && (dependency.split(' ')[1] ?? p.version) === p.version) as (typeof toml.package)[number];
+    const devOnly = new Map(oracle.map((m) => [m.name, new Set(m.dependencies.filter(([, kind]) => kind === 'dev').map(([name]) => name).filter((name) => !m.dependencies.some(([n, kind]) => n === name && kind !== 'dev')))]));
+    const members = toml.package.filter((p) => p.source === undefined);
+    const walk = (starts: Array<(typeof toml.package)[number]>, skipDev: boolean) => {
+      const seen = new Set<string>();
+      const queue = [...starts];
+      while (queue.length > 0) {
+        const node = queue.shift() as (typeof toml.package)[number];
+        for (const dependency of node.dependencies ?? []) {
+          const next = target(dependency);
+          if (skipDev && node.source === undefined && devOnly.get(node.name)?.has(next.name) === true) continue;
+          if (!seen.has(label(next))) {
+            seen.add(label(next));
+            queue.push(next);
+          }
+        }
+      }
+      return seen;
+    };
+    const needed = walk(members, true);
+    const all = walk(members, false);
+    const devEdges = members.flatMap((m) => (m.dependencies ?? []).map(target).filter((t) => t.source !== undefined && devOnly.get(m.name)?.has(t.name) === true).map((t) => `${label(m)} -> ${label(t)}`));
+    return { dev: [...all].filter((l) => !needed.has(l)).sort(), devEdges: devEdges.sort() };
+  }
+
+  it('marks the packages only dev-dependencies lead to, and types those edges', async () => {
+    const result = runCataloger(cargoLockCataloger, await MemoryResolver.fromDirectory(V3));
+    const expected = expectedDev();
+    expect(expected.dev).toEqual(expect.arrayContaining([expect.stringMatching(/^crossbeam-channel@/)]));
+    expect(result.packages.filter((p) => p.dev === true).map((p) => `${p.name}@${p.version}`).sort()).toEqual(expected.dev);
+    const labels = new Map<string, string>([...result.packages, ...(result.projects ?? [])].map((p) => [p.ref, `${p.name}@${p.version ?? ''}`]));
+    expect(result.relationships.filter((r) => r.type === 'dev-depends-on').map((r) => `${labels.get(r.from)} -> ${labels.get(r.to)}`).sort()).toEqual(expected.devEdges);
+    // walkdir is a dev-dependency of ripgrep but a dependency of ignore
+    expect(result.packages.find((p) => p.name === 'walkdir')?.dev).toBeUndefined();
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('marks nothing when a project\'s manifest is missing', async () => {
+    const resolver = await MemoryResolver.fromDirectory(V3);
+    const partial = new MemoryResolver({ '/Cargo.lock': resolver.read('/Cargo.lock') as Buffer, '/Cargo.toml': resolver.read('/Cargo.toml') as Buffer });
+    const result = runCataloger(cargoLockCataloger, partial);
+    expect(result.packages.some((p) => p.dev === true)).toBe(false);
+    expect(result.relationships.every((r) => r.type === 'depends-on')).toBe(true);
   });
 });
 
