@@ -15,7 +15,7 @@
  *
  * Measured with GNU time (wall seconds, peak RSS), best of N runs. Package counts (distinct npm
  * name@version) of each tool are printed beside the oracle: the lockfile's `packages` entries
- * with a version, minus the root and links, read with JSON.parse (entries, and distinct
+ * with a version, minus the root, workspace folders and links, read with JSON.parse (entries, and distinct
  * name@version, which is what an SBOM lists).
  *
  * Usage: node bench/lockfile.mjs [--runs N] [--cdxgen-runs N] [--skip-cdxgen] [--no-build] [--json FILE]
@@ -146,14 +146,15 @@ function ensureLockfile() {
   return lockfile;
 }
 
-/** Entries with a version (not the root, not links), and their distinct name@version. */
+/** Entries with a version (not the root, workspace folders or links), and their distinct name@version. */
 function lockfileOracle(lockfile) {
   const lock = JSON.parse(readFileSync(lockfile, 'utf8'));
   const distinct = new Set();
   let entries = 0;
   let dev = 0;
   for (const [key, entry] of Object.entries(lock.packages ?? {})) {
-    if (key === '' || entry.link === true || typeof entry.version !== 'string') continue;
+    // the root ("") and workspace folders are projects, not packages
+    if (!key.includes('node_modules/') || entry.link === true || typeof entry.version !== 'string') continue;
     entries++;
     if (entry.dev === true) dev++;
     const name = entry.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
