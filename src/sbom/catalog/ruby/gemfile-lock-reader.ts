@@ -48,7 +48,7 @@ const KNOWN_SECTIONS = new Set([...SOURCE_SECTIONS, 'PLATFORMS', 'DEPENDENCIES',
 const SPEC = /^ {4}(\S+) \(([^-)\s]+)(?:-([^)\s]+))?\)$/;
 const SPEC_DEPENDENCY = /^ {6}(\S+)(?: \([^)]*\))?$/;
 const OPTION = /^ {2}([a-z_]+): ?(.*)$/;
-const DEPENDENCY = /^ {2}(\S+?)(?: \([^)]*\))?!?$/;
+const DEPENDENCY = /^ {2}([^\s!]+)(?: \([^)]*\))?!?$/;
 const CHECKSUM = /^ {2}(\S+ \([^)\s]+\))(?: (\S+))?$/;
 
 /** Splits the lockfile into sections; never throws, counts what it cannot read. */

@@ -144,6 +144,13 @@ describe('ruby-gemfile-lock: bad input', () => {
     expect(result.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/^2 lines/) })]);
   });
 
+  it('reads a pinned dependency and a megabyte-long line without backtracking over it', () => {
+    const text = `GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (3.1.7)\n\nDEPENDENCIES\n  rack!\n  ${'x'.repeat(1 << 20)} (\n`;
+    const result = run(text);
+    expect(result.relationships).toHaveLength(1);
+    expect(result.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/^1 lines/) })]);
+  });
+
   it('reads nothing under vendor/bundle or an installed gem', () => {
     const resolver = new MemoryResolver({
       '/app/vendor/bundle/ruby/3.3.0/gems/rack-3.1.7/Gemfile.lock': 'x',
