@@ -45,8 +45,8 @@ function parseYarnLock(file: CatalogFile, context: CatalogContext): CatalogResul
     warn(`invalid yarn.lock: ${(error as Error).message}`);
     return undefined;
   }
-  if (!isRecord(document)) {
-    warn('invalid yarn.lock: not a map of entries');
+  if (!isRecord(document) || (berry && !isRecord(document.__metadata))) {
+    warn(berry ? 'invalid yarn.lock: __metadata is not a map' : 'invalid yarn.lock: not a map of entries');
     return undefined;
   }
   const entries: YarnEntry[] = [];

@@ -103,4 +103,27 @@ describe('yarn-lock on inline lockfiles', () => {
     expect(run.packages.map((p) => p.purl)).toEqual(['pkg:npm/b@1.0.0']);
     expect(run.warnings).toEqual([{ code: 'METADATA_UNPARSABLE', message: expect.stringContaining('line 2'), path: '/a/yarn.lock' }]);
   });
+
+  it.each([
+    ['invalid Berry YAML', '__metadata:\n  version: 8\n"a@npm:1": [\n'],
+    ['a Berry lockfile that is a list', '__metadata:\n- a\n'],
+    ['an unterminated string', '"a@^1:\n  version "1.0.0"\n'],
+    ['text after a value', 'a@^1:\n  version "1.0.0" extra\n'],
+  ])('warns for %s', (_label, text) => {
+    const run = runCataloger(yarnLockCataloger, new MemoryResolver({ '/yarn.lock': text }));
+    expect(run.packages).toEqual([]);
+    expect(run.warnings).toEqual([{ code: 'METADATA_UNPARSABLE', message: expect.any(String), path: '/yarn.lock' }]);
+  });
+
+  it('warns for an entry without a version and keeps the others, reading keys as data', () => {
+    const run = runCataloger(
+      yarnLockCataloger,
+      new MemoryResolver({ '/yarn.lock': 'a@^1:\n  resolved "x"\n\n__proto__@^1:\n  version "1.0.0"\n\n"git-dep@git+https://h/o/g.git#abc":\n  version "2.0.0"\n  resolved "git+https://h/o/g.git#abc"\n' }),
+    );
+    expect(run.packages.map((p) => [p.name, p.version, p.metadata.resolved])).toEqual([
+      ['__proto__', '1.0.0', undefined],
+      ['git-dep', '2.0.0', 'git+https://h/o/g.git#abc'],
+    ]);
+    expect(run.warnings).toEqual([{ code: 'METADATA_UNPARSABLE', message: expect.stringContaining('a@^1'), path: '/yarn.lock' }]);
+  });
 });
