@@ -3,6 +3,8 @@
  * @module
  */
 export { RegistryClient, selectPlatform } from './client.js';
+export { parsePlatform, formatPlatform } from './manifest.js';
+export { fallbackTag } from './referrers.js';
 export type { RegistryClientOptions, ReferrersOptions } from './client.js';
 export { ImageReference, parseReference, isDigest, DEFAULT_REGISTRY } from './reference.js';
 export { RegistryError } from './errors.js';
