@@ -24,7 +24,7 @@ export interface FakeServer {
 }
 
 /** Handles one request; `count` is how many bytes the handler wrote (to bound hostile answers). */
-export type Handler = (req: IncomingMessage, res: ServerResponse, count: (bytes: number) => void) => void | Promise<void>;
+export type Handler = (req: IncomingMessage, res: ServerResponse, count: (bytes: number) => void) => unknown;
 
 /** Starts a server on `address` (default 127.0.0.1) and an ephemeral port. */
 export async function startFakeServer(handler: Handler, address = '127.0.0.1'): Promise<FakeServer> {
