@@ -1,0 +1,140 @@
+/**
+ * Referrers on an in-memory registry: the OCI 1.1 referrers API when it has one (and then no
+ * fallback tag written), the tag index when it has none, cosign's older `.sig`/`.att` tags, and
+ * platform selection from an index.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSealkitError } from '../../src/errors.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
+import { MEDIA_TYPES } from '../../src/registry/types.js';
+import { startMemoryRegistry, type MemoryRegistry } from './support/memory-registry.js';
+
+const registries: MemoryRegistry[] = [];
+afterEach(async () => {
+  await Promise.all(registries.splice(0).map((r) => r.close()));
+});
+
+async function memory(referrersApi: boolean): Promise<MemoryRegistry> {
+  const registry = await startMemoryRegistry({ referrersApi });
+  registries.push(registry);
+  return registry;
+}
+
+function sha256(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+const client = () => new RegistryClient({ dockerConfig: false, retryDelay: 1 });
+const EMPTY = Buffer.from('{}');
+
+function imageManifest(layer: Buffer, extra: Record<string, unknown> = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociManifest,
+      config: { mediaType: MEDIA_TYPES.ociEmpty, digest: sha256(EMPTY), size: EMPTY.length },
+      layers: [{ mediaType: 'application/octet-stream', digest: sha256(layer), size: layer.length }],
+      ...extra,
+    }),
+  );
+}
+
+async function seed(registry: MemoryRegistry) {
+  const ref = parseReference(`${registry.host}/app:1`);
+  const image = imageManifest(Buffer.from('layer'));
+  const digest = await client().putManifest(ref, image, MEDIA_TYPES.ociManifest);
+  const subject = { mediaType: MEDIA_TYPES.ociManifest, digest, size: image.length };
+  const referrer = (name: string, artifactType: string) =>
+    imageManifest(Buffer.from(name), { artifactType, subject, annotations: { name } });
+  return { ref, digest, referrer };
+}
+
+describe('referrers', () => {
+  it('uses the referrers API where there is one, and writes no fallback tag', async () => {
+    const registry = await memory(true);
+    const { ref, digest, referrer } = await seed(registry);
+    const writer = client();
+    const bundle = await writer.attachReferrer(ref, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest);
+    const sbom = await writer.attachReferrer(ref, referrer('sbom', MEDIA_TYPES.cyclonedxJson), MEDIA_TYPES.ociManifest);
+    expect([...registry.tags.keys()]).toEqual(['app:1']);
+    const all = await client().referrers(ref, digest);
+    expect(all.map((r) => [r.digest, r.artifactType, r.source])).toEqual([
+      [bundle.digest, MEDIA_TYPES.sigstoreBundle, 'referrers-api'],
+      [sbom.digest, MEDIA_TYPES.cyclonedxJson, 'referrers-api'],
+    ]);
+    expect((await client().referrers(ref, digest, { artifactType: MEDIA_TYPES.cyclonedxJson })).map((r) => r.digest)).toEqual([sbom.digest]);
+    expect(registry.requests.some((r) => r.url.includes('/referrers/') && r.url.includes('artifactType='))).toBe(true);
+  });
+
+  it('writes and reads the tag index where there is no API', async () => {
+    const registry = await memory(false);
+    const { ref, digest, referrer } = await seed(registry);
+    const bundle = await client().attachReferrer(ref, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest);
+    const tag = `sha256-${digest.slice(7)}`;
+    expect(registry.tags.has(`app:${tag}`)).toBe(true);
+    const found = await client().referrers(ref, digest);
+    expect(found).toEqual([{ ...bundle, source: 'referrers-tag', tag }]);
+  });
+
+  it("reads cosign's older .sig and .att tags, and can leave them out", async () => {
+    const registry = await memory(false);
+    const { ref, digest } = await seed(registry);
+    const tag = `sha256-${digest.slice(7)}`;
+    const signature = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociManifest,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(EMPTY), size: 2 },
+        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: sha256(Buffer.from('x')), size: 1, annotations: { 'dev.cosignproject.cosign/signature': 'MEUC' } }],
+      }),
+    );
+    const attestation = imageManifest(Buffer.from('dsse'));
+    await client().putManifest(ref.withTag(`${tag}.sig`), signature, MEDIA_TYPES.ociManifest);
+    await client().putManifest(ref.withTag(`${tag}.att`), attestation, MEDIA_TYPES.ociManifest);
+    const found = await client().referrers(ref, digest);
+    expect(found.map((r) => [r.source, r.tag, r.digest, r.artifactType])).toEqual([
+      ['cosign-signature', `${tag}.sig`, sha256(signature), 'application/vnd.dev.cosign.simplesigning.v1+json'],
+      ['cosign-attestation', `${tag}.att`, sha256(attestation), 'application/octet-stream'],
+    ]);
+    expect(await client().referrers(ref, digest, { legacyTags: false })).toEqual([]);
+  });
+
+  it('refuses to attach a manifest without a subject', async () => {
+    const registry = await memory(false);
+    const { ref } = await seed(registry);
+    const error = await client().attachReferrer(ref, imageManifest(Buffer.from('x')), MEDIA_TYPES.ociManifest).catch((e: unknown) => e);
+    expect(isSealkitError(error, 'REGISTRY_REJECTED')).toBe(true);
+  });
+});
+
+describe('getImageManifest', () => {
+  it('follows an index to the platform asked for, and names the platforms it has otherwise', async () => {
+    const registry = await memory(false);
+    const ref = parseReference(`${registry.host}/multi:1`);
+    const amd = imageManifest(Buffer.from('amd64'));
+    const arm = imageManifest(Buffer.from('arm64'));
+    const writer = client();
+    const amdDigest = await writer.putManifest(ref.withDigest(sha256(amd)), amd, MEDIA_TYPES.ociManifest);
+    const armDigest = await writer.putManifest(parseReference(`${registry.host}/multi@${sha256(arm)}`), arm, MEDIA_TYPES.ociManifest);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociIndex,
+        manifests: [
+          { mediaType: MEDIA_TYPES.ociManifest, digest: amdDigest, size: amd.length, platform: { os: 'linux', architecture: 'amd64' } },
+          { mediaType: MEDIA_TYPES.ociManifest, digest: armDigest, size: arm.length, platform: { os: 'linux', architecture: 'arm64' } },
+        ],
+      }),
+    );
+    const indexDigest = await writer.putManifest(ref, index, MEDIA_TYPES.ociIndex);
+    const arm64 = await client().getImageManifest(ref, { platform: 'linux/arm64/v8' });
+    expect(arm64.manifest.digest).toBe(armDigest);
+    expect(arm64.index?.digest).toBe(indexDigest);
+    expect((await client().getImageManifest(ref)).manifest.digest).toBe(amdDigest);
+    const error = await client().getImageManifest(ref, { platform: 'linux/s390x' }).catch((e: unknown) => e);
+    expect(isSealkitError(error, 'PLATFORM_NOT_FOUND')).toBe(true);
+    expect((error as Error).message).toContain('linux/amd64, linux/arm64');
+  });
+});
