@@ -33,7 +33,7 @@ export async function startMemoryRegistry(options: { referrersApi: boolean }): P
     const url = new URL(req.url ?? '/', 'http://x');
     const match = /^\/v2\/(.+?)\/(manifests|blobs|referrers|tags)\/(.*)$/.exec(url.pathname);
     if (match === null) return json(res, 404, { errors: [{ code: 'NAME_UNKNOWN' }] });
-    const [, repo, kind, rest = ''] = match;
+    const [, repo = '', kind, rest = ''] = match;
     if (kind === 'manifests') {
       if (req.method === 'PUT') {
         const bytes = await body(req);
