@@ -129,3 +129,22 @@ export type {
   VerifyBundleOptions,
   VerifySlsaLevelOptions,
 } from './verify/index.js';
+
+export { RegistryClient, RegistryError, parseReference, ImageReference, MEDIA_TYPES as OCI_MEDIA_TYPES } from './registry/index.js';
+export type {
+  RegistryClientOptions,
+  ReferrersOptions,
+  RegistryErrorCode,
+  Credentials as RegistryCredentials,
+  CredentialSource,
+  Descriptor,
+  Platform,
+  Manifest,
+  ImageManifest,
+  ImageIndex,
+  Referrer,
+  ReferrerSource,
+  FetchedManifest,
+  ResolvedDescriptor,
+  RegistryProgress,
+} from './registry/index.js';
