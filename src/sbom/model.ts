@@ -60,7 +60,10 @@ export interface Package {
  * member): the SBOM's subject, never one of its {@link Sbom.packages}.
  */
 export interface Project {
-  /** Unique within an {@link Sbom} and distinct from every package id: `project:` and the purl or the path. */
+  /**
+   * Unique within an {@link Sbom} and distinct from every package id: `project:` and the purl;
+   * without one, `project:`, the folder of its first location, `#` and its name.
+   */
   id: string;
   name: string;
   version?: string;

@@ -27,8 +27,9 @@
  *
  * Projects (a lockfile's root package, a workspace member) are the SBOM's subject, not packages:
  * each is identified by `project:` and its purl, or, without a purl, the folder of its first
- * location, so that the same project found by two lockfiles (`yarn.lock` and `package-lock.json`
- * side by side) is one, with both locations; the first draft decides its name. A relationship from a project's ref becomes
+ * location and its name, so that the same project found by two lockfiles (`yarn.lock` and
+ * `package-lock.json` side by side) is one, with both locations, while the workspace members
+ * a lockfile names, all located at that lockfile, stay apart. A relationship from a project's ref becomes
  * one from its id.
  * @module
  */
@@ -157,16 +158,17 @@ export class PackageCollector {
 }
 
 /**
- * `project:` and the purl; without one, `project:` and the folder of the project's first
- * location: two lockfiles side by side (`yarn.lock` and `package-lock.json`, `poetry.lock` and
- * `requirements.txt`) describe the project of that folder, and two folders are two projects.
+ * `project:` and the purl; without one, `project:`, the folder of the project's first location,
+ * `#` and its name: two lockfiles side by side (`yarn.lock` and `package-lock.json`) describe
+ * the same project of that folder, two folders are two projects, and so are two workspace
+ * members that one lockfile names (both located at the lockfile).
  */
 function projectId(draft: ProjectDraft, locations: readonly Location[]): string {
   if (draft.purl !== undefined && draft.purl !== '') return `project:${draft.purl}`;
   const first = [...locations].sort(compareLocations)[0];
-  if (first === undefined) return `project:${draft.name}`;
+  if (first === undefined) return `project:#${draft.name}`;
   const slash = first.path.lastIndexOf('/');
-  return `project:${slash <= 0 ? '/' : first.path.slice(0, slash)}`;
+  return `project:${slash <= 0 ? '/' : first.path.slice(0, slash)}#${draft.name}`;
 }
 
 /** A new package from its first draft; locations are added by the caller; `dev` is settled by `finish`. */

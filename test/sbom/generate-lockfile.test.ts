@@ -119,7 +119,7 @@ describe('generateSbom on lockfiles: projects, dev packages, files beside the lo
 
   it('a lockfile with nothing beside it, or with a FIFO there, still gives its packages', async () => {
     const bare = await generateSbomWith([testLockCataloger], `lockfile:${join(root, 'bare/deps.testlock')}`, { timestamp: 0 });
-    expect(bare.projects?.map((p) => [p.id, p.name])).toEqual([['project:/', '(unnamed)']]);
+    expect(bare.projects?.map((p) => [p.id, p.name])).toEqual([['project:/#(unnamed)', '(unnamed)']]);
     expect(bare.packages).toHaveLength(4);
     const odd = await generateSbomWith([testLockCataloger], `lockfile:${join(root, 'odd/deps.testlock')}`, { timestamp: 0 });
     expect(odd.projects?.map((p) => p.name)).toEqual(['(unnamed)']);
@@ -139,8 +139,8 @@ describe('generateSbom on lockfiles: projects, dev packages, files beside the lo
   it('dir: catalogs every lockfile it holds: one SBOM, a project per folder, each package with every location', async () => {
     const sbom = await generateSbomWith([testLockCataloger], `dir:${root}`, { timestamp: 0 });
     expect(sbom.projects?.map((p) => [p.id, p.name, p.locations.map((l) => l.path)])).toEqual([
-      ['project:/bare', '(unnamed)', ['/bare/deps.testlock']],
-      ['project:/odd', '(unnamed)', ['/odd/deps.testlock']],
+      ['project:/bare#(unnamed)', '(unnamed)', ['/bare/deps.testlock']],
+      ['project:/odd#(unnamed)', '(unnamed)', ['/odd/deps.testlock']],
       ['project:pkg:npm/my-app@1.0.0', 'my-app', ['/app/deps.testlock', '/app/extra.testlock', '/app/with-include.testlock']],
     ]);
     const shared = sbom.packages.find((p) => p.name === 'shared');
@@ -168,8 +168,8 @@ describe('generateSbom on lockfiles: projects, dev packages, files beside the lo
       const sbom = await generateSbomWith([testLockCataloger], `oci-archive:${archive}`, { timestamp: 0 });
       const [first, second] = sbom.source.layers.map((l) => l.diffID);
       expect(sbom.projects?.map((p) => [p.id, p.locations])).toEqual([
-        ['project:/srv/one', [{ path: '/srv/one/deps.testlock', layer: first }]],
-        ['project:/srv/two', [{ path: '/srv/two/deps.testlock', layer: second }]],
+        ['project:/srv/one#(unnamed)', [{ path: '/srv/one/deps.testlock', layer: first }]],
+        ['project:/srv/two#(unnamed)', [{ path: '/srv/two/deps.testlock', layer: second }]],
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

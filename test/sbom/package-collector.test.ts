@@ -127,7 +127,7 @@ describe('PackageCollector projects', () => {
     ]);
   });
 
-  it('merges a project found twice (same purl, or same folder without a purl) with every location; two folders are two projects', () => {
+  it('merges a project found twice (same purl, or same folder and name without a purl) with every location; two folders, or two names at one lockfile, are two projects', () => {
     const collector = new PackageCollector(['sha256:l0', 'sha256:l1']);
     collector.add('yarn', { projects: [project('p', { purl: 'pkg:npm/app@1', locations: [{ path: '/app/yarn.lock' }] }), project('anon', { locations: [{ path: '/tool/yarn.lock' }] })], packages: [], relationships: [] }, () => 1);
     collector.add(
@@ -135,7 +135,8 @@ describe('PackageCollector projects', () => {
       {
         projects: [
           project('q', { purl: 'pkg:npm/app@1', version: '1', locations: [{ path: '/app/package-lock.json' }] }),
-          project('anon2', { name: 'other-name', locations: [{ path: '/tool/package-lock.json' }] }),
+          project('anon2', { name: 'anon', locations: [{ path: '/tool/package-lock.json' }] }),
+          project('member', { name: 'member', locations: [{ path: '/tool/package-lock.json' }] }),
           project('elsewhere', { locations: [{ path: '/lib/package-lock.json' }] }),
         ],
         packages: [],
@@ -146,8 +147,9 @@ describe('PackageCollector projects', () => {
     const { projects } = collector.finish();
     expect(projects.map((p) => [p.id, p.name, p.version, p.locations])).toEqual([
       ['project:pkg:npm/app@1', 'p', '1', [{ path: '/app/package-lock.json', layer: 'sha256:l0' }, { path: '/app/yarn.lock', layer: 'sha256:l1' }]],
-      ['project:/tool', 'anon', undefined, [{ path: '/tool/package-lock.json', layer: 'sha256:l1' }, { path: '/tool/yarn.lock', layer: 'sha256:l1' }]],
-      ['project:/lib', 'elsewhere', undefined, [{ path: '/lib/package-lock.json', layer: 'sha256:l1' }]],
+      ['project:/tool#anon', 'anon', undefined, [{ path: '/tool/package-lock.json', layer: 'sha256:l1' }, { path: '/tool/yarn.lock', layer: 'sha256:l1' }]],
+      ['project:/tool#member', 'member', undefined, [{ path: '/tool/package-lock.json', layer: 'sha256:l1' }]],
+      ['project:/lib#elsewhere', 'elsewhere', undefined, [{ path: '/lib/package-lock.json', layer: 'sha256:l1' }]],
     ]);
   });
 });
