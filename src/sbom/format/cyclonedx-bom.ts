@@ -22,12 +22,12 @@ import { isWebUrl } from './web-url.js';
 export type CycloneDxVersion = '1.7' | '1.6' | '1.5' | '1.4';
 
 /** The library's description of each spec version: what it may hold and how it is spelled. */
-export const SPECS = {
+export const SPECS: Readonly<Record<CycloneDxVersion, (typeof Spec)['Spec1dot6']>> = {
   '1.7': Spec.Spec1dot7,
   '1.6': Spec.Spec1dot6,
   '1.5': Spec.Spec1dot5,
   '1.4': Spec.Spec1dot4,
-} as const;
+};
 
 /** UUID namespace of sealkit's CycloneDX serial numbers (RFC 9562 name-based UUIDs). */
 export const SERIAL_NUMBER_NAMESPACE = '6c70567d-585f-43ee-8611-e32e1be2c971';
