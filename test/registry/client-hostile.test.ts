@@ -119,6 +119,19 @@ describe('blobs', () => {
     expect(bytes.equals(content)).toBe(true);
   });
 
+  it('reports progress up to the blob size', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': String(content.length) });
+      res.write(content.subarray(0, 1000));
+      setImmediate(() => res.end(content.subarray(1000)));
+    });
+    const seen: number[] = [];
+    const registry = client({ onProgress: (event) => seen.push(event.bytes) });
+    await drain(registry.blob(parseReference(`${server.host}/app:1`), descriptor));
+    expect(seen.at(-1)).toBe(content.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
   it('cuts a blob that never ends at its size and fails on the digest', async () => {
     const server = await serve(async (_req, res, count) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
