@@ -64,7 +64,8 @@ export type SealkitErrorCode =
   | 'REGISTRY_REJECTED'
   | 'REGISTRY_PROTOCOL'
   | 'REGISTRY_INSECURE_REFUSED'
-  | 'REGISTRY_CREDENTIALS';
+  | 'REGISTRY_CREDENTIALS'
+  | 'REGISTRY_TAG_CONFLICT';
 
 /** Options accepted by every {@link SealkitError} constructor. */
 export interface SealkitErrorOptions {
