@@ -3,7 +3,7 @@ import { pdmLockCataloger } from '../../../../src/sbom/catalog/python-lockfiles/
 import { MemoryResolver, runCataloger } from '../memory-resolver.js';
 import { catalogFolder, edges, hasTomllib, ids, purlName, readTomlFixture, records, tomllibRead } from './oracle.js';
 
-const CASES = ['pdm-4.3/unearth', 'pdm-4.5/unearth'];
+const CASES = ['pdm-4.5'];
 
 /** The name a dependency specifier starts with. */
 const specName = (spec: string) => purlName(/^[A-Za-z0-9._-]+/.exec(spec)?.[0] ?? '');
@@ -32,29 +32,10 @@ describe.each(CASES)('python-pdm-lock on %s', (folder) => {
     const run = await catalogFolder(pdmLockCataloger, folder);
     const project = pyproject().project as Record<string, unknown>;
     const extras = new Set(Object.keys((project['optional-dependencies'] ?? {}) as object));
-    // groups per package: recorded from 4.5; before, walked here from the pyproject's groups
+    // groups per package, as lock 4.5 records them (older locks: the inline test below)
     const groupsOf = new Map<string, Set<string>>();
-    if (raw().some((p) => Array.isArray(p.groups))) {
-      for (const p of raw()) groupsOf.set(purlName(String(p.name)), new Set(p.groups as string[]));
-    } else {
-      const deps = new Map(raw().map((p) => [purlName(String(p.name)), ((p.dependencies ?? []) as string[]).map(specName)]));
-      const tool = (pyproject().tool as Record<string, Record<string, unknown>>).pdm;
-      const roots: Array<[string, string[]]> = [
-        ['default', (project.dependencies as string[]).map(specName)],
-        ...Object.entries((project['optional-dependencies'] ?? {}) as Record<string, string[]>).map(([g, l]): [string, string[]] => [g, l.map(specName)]),
-        ...Object.entries((tool?.['dev-dependencies'] ?? {}) as Record<string, string[]>).map(([g, l]): [string, string[]] => [g, l.map(specName)]),
-      ];
-      for (const [group, names] of roots) {
-        const stack = [...names];
-        while (stack.length > 0) {
-          const name = stack.pop() as string;
-          const set = groupsOf.get(name) ?? new Set();
-          if (set.has(group) || !deps.has(name)) continue;
-          groupsOf.set(name, set.add(group));
-          stack.push(...(deps.get(name) ?? []));
-        }
-      }
-    }
+    for (const p of raw()) groupsOf.set(purlName(String(p.name)), new Set(p.groups as string[]));
+    expect(raw().every((p) => Array.isArray(p.groups))).toBe(true);
     const dev: string[] = [];
     const optional: string[] = [];
     for (const [name, set] of groupsOf) {
@@ -79,6 +60,37 @@ describe.each(CASES)('python-pdm-lock on %s', (folder) => {
 });
 
 describe('python-pdm-lock details', () => {
+  it('before lock 4.5 (groups only in [metadata]), marks by what the pyproject.toml’s groups lead to', () => {
+    const lock = [
+      '[metadata]\ngroups = ["default", "keyring", "test"]\nlock_version = "4.3"\n',
+      '[[package]]\nname = "packaging"\nversion = "23.2"\n',
+      '[[package]]\nname = "keyring"\nversion = "24.2.0"\ndependencies = ["jaraco.classes"]\n',
+      '[[package]]\nname = "jaraco-classes"\nversion = "3.3.0"\n',
+      '[[package]]\nname = "pytest"\nversion = "7.4.2"\ndependencies = ["packaging", "iniconfig"]\n',
+      '[[package]]\nname = "iniconfig"\nversion = "2.0.0"\n',
+    ].join('\n');
+    const pyproject = [
+      '[project]\nname = "unearth"\ndependencies = ["packaging>=20"]\n',
+      '[project.optional-dependencies]\nkeyring = ["keyring"]\n',
+      '[tool.pdm.dev-dependencies]\ntest = ["pytest"]\n',
+    ].join('\n');
+    const run = runCataloger(pdmLockCataloger, new MemoryResolver({ '/u/pdm.lock': lock, '/u/pyproject.toml': pyproject }));
+    const marks = Object.fromEntries(run.packages.map((p) => [p.name, [p.dev === true, p.metadata.optional === 'true']]));
+    expect(marks).toEqual({
+      packaging: [false, false],
+      keyring: [false, true],
+      'jaraco-classes': [false, true],
+      pytest: [true, false],
+      iniconfig: [true, false],
+    });
+    expect(edges(run).filter((e) => e.startsWith('unearth -> '))).toEqual([
+      'unearth -> keyring optional-depends-on',
+      'unearth -> packaging depends-on',
+      'unearth -> pytest dev-depends-on',
+    ]);
+    expect(run.warnings).toEqual([]);
+  });
+
   it('is one package for a name and version locked for several extras, and warns on an unknown lock version', () => {
     const lock = `[metadata]\nlock_version = "4.4.1"\ngroups = ["default"]\n\n[[package]]\nname = "Coverage"\nversion = "7.4.0"\n\n[[package]]\nname = "coverage"\nversion = "7.4.0"\nextras = ["toml"]\ndependencies = ["coverage==7.4.0", "tomli; python_version < \\"3.11\\""]\n\n[[package]]\nname = "tomli"\nversion = "2.0.1"\n`;
     const run = runCataloger(pdmLockCataloger, new MemoryResolver({ '/a/pdm.lock': lock, '/b/pdm.lock': '[metadata]\nlock_version = "3.0"\n' }));

@@ -3,7 +3,7 @@ import { pipfileLockCataloger } from '../../../../src/sbom/catalog/python-lockfi
 import { MemoryResolver, runCataloger } from '../memory-resolver.js';
 import { catalogFolder, edges, ids, purlName, readJsonFixture } from './oracle.js';
 
-const CASES = ['pipfile/pipenv-examples', 'pipfile/pipenv'];
+const CASES = ['pipfile/pipenv-examples'];
 
 describe.each(CASES)('python-pipfile-lock on %s', (folder) => {
   const section = (name: 'default' | 'develop') => {
@@ -33,10 +33,21 @@ describe.each(CASES)('python-pipfile-lock on %s', (folder) => {
 });
 
 describe('python-pipfile-lock details', () => {
-  it('makes the folder the project: pipenv installed from "." is not a package', async () => {
-    const run = await catalogFolder(pipfileLockCataloger, 'pipfile/pipenv');
+  it('makes the folder the project: a package installed editable from "." is not a package', () => {
+    // the shape of pipenv's own Pipfile.lock: only develop, the project itself editable from "."
+    const lock = JSON.stringify({
+      _meta: { 'pipfile-spec': 6, requires: {}, sources: [] },
+      default: {},
+      develop: {
+        pipenv: { editable: true, extras: ['dev', 'tests'], path: '.' },
+        'Flake8': { hashes: ['sha256:aa'], markers: "python_version >= '3.6'", version: '==3.9.2' },
+      },
+    });
+    const run = runCataloger(pipfileLockCataloger, new MemoryResolver({ '/src/Pipfile.lock': lock }));
     expect(run.projects?.map((p) => [p.name, p.version, p.purl])).toEqual([['src', undefined, undefined]]);
-    expect(run.packages.some((p) => p.name === 'pipenv')).toBe(false);
+    expect(ids(run)).toEqual(['flake8@3.9.2']);
+    expect(run.packages.map((p) => [p.dev, p.metadata.markers])).toEqual([[true, "python_version >= '3.6'"]]);
+    expect(run.warnings).toEqual([]);
   });
 
   it('relates the project to the Pipfile’s packages and dev-packages', () => {

@@ -6,8 +6,8 @@ import { MemoryResolver, runCataloger } from '../memory-resolver.js';
 import { FIXTURES, catalogFolder, ids, purlName } from './oracle.js';
 
 describe('python-requirements on sigstore-python’s hashed requirements', () => {
-  const folder = 'requirements/sigstore-python';
-  const text = () => readFileSync(join(FIXTURES, folder, 'install/requirements.txt'), 'utf8');
+  const folder = 'requirements';
+  const text = () => readFileSync(join(FIXTURES, folder, 'requirements.txt'), 'utf8');
 
   it('finds every pinned requirement, with its first sha256', async () => {
     const run = await catalogFolder(requirementsCataloger, folder);
@@ -24,7 +24,7 @@ describe('python-requirements on sigstore-python’s hashed requirements', () =>
     expect(ids(run)).toEqual([...expected.keys()].sort());
     for (const pkg of run.packages) expect(pkg.metadata.sha256).toBe(expected.get(`${purlName(pkg.name)}@${pkg.version}`));
     expect(run.warnings).toEqual([]);
-    expect(run.files).toEqual(['/src/install/requirements.txt']);
+    expect(run.files).toEqual(['/src/requirements.txt']);
     expect(run.packages.every((p) => p.dev === undefined)).toBe(true);
   });
 });

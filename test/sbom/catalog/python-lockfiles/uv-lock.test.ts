@@ -4,8 +4,8 @@ import { MemoryResolver, runCataloger } from '../memory-resolver.js';
 import { catalogFolder, edges, hasTomllib, ids, purlName, readTomlFixture, records, tomllibRead } from './oracle.js';
 
 const CASES = [
-  { folder: 'uv/uv-fastapi-example', project: 'uv-fastapi-example', dev: [] as string[] },
-  { folder: 'uv/uv-docker-example', project: 'uv-docker-example', dev: ['ruff'] },
+  { folder: 'uv-fastapi', project: 'uv-fastapi-example', dev: [] as string[] },
+  { folder: 'uv-docker', project: 'uv-docker-example', dev: ['ruff'] },
 ];
 
 const isProjectSource = (p: Record<string, unknown>) => {
