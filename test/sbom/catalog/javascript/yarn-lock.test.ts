@@ -37,7 +37,7 @@ async function runFixture(folder: string) {
   return runCataloger(yarnLockCataloger, resolver);
 }
 
-describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8', 'yarn-v1-hono-jsx'])('yarn-lock on %s', (folder) => {
+describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8'])('yarn-lock on %s', (folder) => {
   const text = readFileSync(join(FIXTURES, folder, 'yarn.lock'), 'utf8');
 
   it('lists exactly the packages yarn parses, without warnings', async () => {
