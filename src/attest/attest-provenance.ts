@@ -3,6 +3,17 @@
  * into a Sigstore bundle (DSSE) by the same machinery as every other sealkit signature.
  * @module
  */
+import { attachBundle } from '../registry/attach.js';
+import {
+  isRegistrySubject,
+  registryClient,
+  resolveRegistrySubject,
+  subjectDescriptor,
+  subjectDigestSet,
+  type RegistryAttachOptions,
+  type RegistryAttachment,
+  type RegistrySubject,
+} from '../registry/subject.js';
 import { IN_TOTO_STATEMENT_V1, signPlannedStatement, type InTotoStatement } from '../sign/dsse.js';
 import type { SignResult, SigningOptions } from '../sign/sign-options.js';
 import { planSigning } from '../sign/signing-plan.js';
@@ -10,10 +21,10 @@ import { buildProvenancePredicate, type CiOption, type ProvenanceSource } from '
 import { signingWorkflowBuilderId } from './ci/github-actions.js';
 import type { ExplicitProvenance } from './ci/explicit.js';
 import { SLSA_PROVENANCE_V1_PREDICATE_TYPE, type SlsaProvenanceV1Predicate } from './slsa-v1.js';
-import { resolveSubjects, type ProvenanceSubject, type SubjectDigestAlgorithm } from './subjects.js';
+import { resolveSubjects, type ProvenanceSubject, type SubjectDigestAlgorithm, type SubjectDigests } from './subjects.js';
 
 /** Options of {@link attestProvenance}: how to sign (as `signArtifact`) and what to describe. */
-export interface AttestProvenanceOptions extends SigningOptions {
+export interface AttestProvenanceOptions extends SigningOptions, RegistryAttachOptions {
   /**
    * The CI system whose variables fill the predicate. Default `auto`: GitHub Actions when
    * `GITHUB_ACTIONS=true`, GitLab CI when `GITLAB_CI=true` (read from `env`, default
@@ -38,6 +49,8 @@ export interface AttestProvenanceResult extends SignResult {
   statement: InTotoStatement<SlsaProvenanceV1Predicate>;
   /** Where the predicate came from: `github-actions`, `gitlab-ci` or `explicit`. */
   provenanceSource: ProvenanceSource;
+  /** One per `registry:REF` subject: the image (its manifest digest) and the referrer pushed. */
+  registry?: RegistryAttachment[];
 }
 
 /**
@@ -54,6 +67,10 @@ export interface AttestProvenanceResult extends SignResult {
  * GitHub Actions, `builder.id` is the workflow that signs (the token's `job_workflow_ref`,
  * a reusable workflow when one runs the job), as in GitHub's own attestations.
  *
+ * A subject `registry:host/repo[:tag][@sha256:<hex>]` (alone or as `{ artifact, name }`) is the
+ * manifest the reference resolves to, named `registry/repository` unless a name is given; the
+ * bundle is attached to each such image as an OCI 1.1 referrer (unless `upload` is false).
+ *
  * @throws {SealkitError} PROVENANCE_ENVIRONMENT_UNKNOWN outside a known CI without
  *   `provenance`; PROVENANCE_ENVIRONMENT_INVALID when a CI variable is missing or malformed;
  *   INVALID_ARGUMENT for subjects without a name, malformed digests or explicit fields;
@@ -63,9 +80,10 @@ export async function attestProvenance(
   subjects: ProvenanceSubject | ProvenanceSubject[],
   options: AttestProvenanceOptions = {},
 ): Promise<AttestProvenanceResult> {
-  const { ci, provenance, digestAlgorithms, ...signing } = options;
+  const { ci, provenance, digestAlgorithms, registry, upload, ...signing } = options;
   const { predicate, source } = buildProvenancePredicate({ ci, provenance, env: signing.env });
   const plan = await planSigning(signing);
+  const inRegistry = await resolveRegistrySubjects(subjects, { registry, signal: signing.signal });
   const claims = plan.identity?.claims.raw;
   if (source === 'github-actions' && claims !== undefined) {
     const signer = signingWorkflowBuilderId(signing.env ?? process.env, claims);
@@ -73,10 +91,50 @@ export async function attestProvenance(
   }
   const statement: InTotoStatement<SlsaProvenanceV1Predicate> = {
     _type: IN_TOTO_STATEMENT_V1,
-    subject: await resolveSubjects(subjects, { digestAlgorithms, signal: signing.signal, onProgress: signing.onProgress }),
+    subject: await resolveSubjects(inRegistry.subjects, { digestAlgorithms, signal: signing.signal, onProgress: signing.onProgress }),
     predicateType: SLSA_PROVENANCE_V1_PREDICATE_TYPE,
     predicate,
   };
   const result = await signPlannedStatement(statement, plan, signing);
-  return { ...result, statement, provenanceSource: source };
+  if (inRegistry.images.length === 0 || inRegistry.client === undefined) return { ...result, statement, provenanceSource: source };
+  const attachments: RegistryAttachment[] = [];
+  for (const image of inRegistry.images) {
+    attachments.push(
+      upload === false
+        ? { reference: image.reference.toString(), subject: subjectDescriptor(image) }
+        : await attachBundle(inRegistry.client, image, result.bundle),
+    );
+  }
+  return { ...result, statement, provenanceSource: source, registry: attachments };
+}
+
+/**
+ * Replaces each `registry:REF` subject by `{ name, digest }` of the manifest it resolves to,
+ * and keeps those images (once each) to attach the bundle to.
+ */
+async function resolveRegistrySubjects(
+  subjects: ProvenanceSubject | ProvenanceSubject[],
+  options: Pick<RegistryAttachOptions, 'registry'> & { signal?: AbortSignal | undefined },
+): Promise<{ subjects: ProvenanceSubject[]; images: RegistrySubject[]; client?: ReturnType<typeof registryClient> }> {
+  const list = Array.isArray(subjects) ? subjects : [subjects];
+  const registryRef = (s: ProvenanceSubject): { ref: string; name?: string } | undefined => {
+    if (isRegistrySubject(s)) return { ref: s };
+    if (typeof s === 'object' && s !== null && 'artifact' in s && isRegistrySubject(s.artifact)) return { ref: s.artifact, name: s.name };
+    return undefined;
+  };
+  if (!list.some((s) => registryRef(s) !== undefined)) return { subjects: list, images: [] };
+  const client = registryClient({ ...options, ...(options.signal ? { signal: options.signal } : {}) });
+  const images: RegistrySubject[] = [];
+  const resolved: ProvenanceSubject[] = [];
+  for (const subject of list) {
+    const at = registryRef(subject);
+    if (at === undefined) {
+      resolved.push(subject);
+      continue;
+    }
+    const image = await resolveRegistrySubject(at.ref, client);
+    if (!images.some((i) => i.name === image.name && i.digest === image.digest)) images.push(image);
+    resolved.push({ name: at.name ?? image.name, digest: subjectDigestSet(image) as SubjectDigests });
+  }
+  return { subjects: resolved, images, client };
 }

@@ -145,6 +145,10 @@ function plan1(artifact: ArtifactInput, name: string | undefined, label: string)
       return { kind: 'digest', name: requireName(name, label, 'a digest'), digest: { [algorithm]: hex } };
     }
     if (artifact === '') throw new UsageError('INVALID_ARGUMENT', `${label} is an empty path`);
+    // attestProvenance resolves registry subjects to digests first; one left here is no file.
+    if (artifact.startsWith('registry:')) {
+      throw new UsageError('INVALID_ARGUMENT', `${label} is an image in a registry (${artifact}): resolve it to { name, digest } first, or attest it with attestProvenance`);
+    }
     return { kind: 'read', name: name ?? basename(artifact), artifact };
   }
   if (artifact instanceof Uint8Array) return { kind: 'read', name: requireName(name, label, 'bytes'), artifact };

@@ -6,6 +6,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SigningError, UsageError } from '../errors.js';
+import { attachBundle } from '../registry/attach.js';
+import {
+  isRegistrySubject,
+  registryClient,
+  resolveRegistrySubject,
+  subjectDescriptor,
+  subjectDigestSet,
+  type RegistryAttachOptions,
+  type RegistryAttachment,
+} from '../registry/subject.js';
 import { digestArtifact, type ArtifactInput } from '../util/artifact-digest.js';
 import { IN_TOTO_STATEMENT_V1, signStatement, type InTotoStatement } from './dsse.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
@@ -21,20 +31,29 @@ export const SPDX3_PREDICATE_TYPE = 'https://spdx.dev/Document/v3';
 export type SbomInput = string | Uint8Array | Record<string, unknown>;
 
 /** Options of {@link attestSbom}. */
-export interface AttestSbomOptions extends SigningOptions {
-  /** The subject's name in the statement. Default: the file name when `subject` is a path. */
+export interface AttestSbomOptions extends SigningOptions, RegistryAttachOptions {
+  /**
+   * The subject's name in the statement. Default: the file name when `subject` is a path,
+   * `registry/repository` when it is `registry:REF`.
+   */
   subjectName?: string;
 }
 
 /** What {@link attestSbom} returns: the bundle and the statement it signed. */
 export interface AttestSbomResult extends SignResult {
   statement: InTotoStatement<Record<string, unknown>>;
+  /** For a `registry:REF` subject: the image (its manifest digest) and the referrer pushed. */
+  registry?: RegistryAttachment;
 }
 
 /**
  * Signs `sbom` as an in-toto Statement whose subject is `subject` (hashed here) and whose
  * predicate is the SBOM, with predicate type `https://cyclonedx.org/bom`,
  * `https://spdx.dev/Document` (SPDX 2) or `https://spdx.dev/Document/v3` (SPDX 3 JSON-LD).
+ *
+ * A `registry:host/repo[:tag][@sha256:<hex>]` subject is the manifest the reference resolves
+ * to: the statement names it by its digest, and the bundle is attached to it as an OCI 1.1
+ * referrer with the annotation `dev.sigstore.bundle.predicateType` (unless `upload` is false).
  */
 export async function attestSbom(
   sbom: SbomInput,
@@ -43,6 +62,7 @@ export async function attestSbom(
 ): Promise<AttestSbomResult> {
   const document = await readSbom(sbom);
   const predicateType = sbomPredicateType(document);
+  if (isRegistrySubject(subject)) return attestInRegistry(document, predicateType, subject, options);
   const name = options.subjectName ?? (typeof subject === 'string' ? basename(subject) : undefined);
   if (!name) {
     throw new UsageError('INVALID_ARGUMENT', 'subjectName is required when the subject is not a file path');
@@ -54,9 +74,32 @@ export async function attestSbom(
     predicateType,
     predicate: document,
   };
-  const { subjectName: _ignored, ...signing } = options;
+  const { subjectName: _ignored, registry: _registry, upload: _upload, ...signing } = options;
   const result = await signStatement(statement, signing);
   return { ...result, statement };
+}
+
+async function attestInRegistry(
+  document: Record<string, unknown>,
+  predicateType: string,
+  reference: string,
+  options: AttestSbomOptions,
+): Promise<AttestSbomResult> {
+  const { subjectName, registry, upload, ...signing } = options;
+  const client = registryClient({ registry, signal: signing.signal });
+  const subject = await resolveRegistrySubject(reference, client);
+  const statement: InTotoStatement<Record<string, unknown>> = {
+    _type: IN_TOTO_STATEMENT_V1,
+    subject: [{ name: subjectName ?? subject.name, digest: subjectDigestSet(subject) }],
+    predicateType,
+    predicate: document,
+  };
+  const result = await signStatement(statement, signing);
+  const attachment =
+    upload === false
+      ? { reference: subject.reference.toString(), subject: subjectDescriptor(subject) }
+      : await attachBundle(client, subject, result.bundle);
+  return { ...result, statement, registry: attachment };
 }
 
 /** The in-toto predicate type of an SBOM document, or FORMAT_UNSUPPORTED. */

@@ -7,12 +7,31 @@
  * @module
  */
 import { SigningError, UsageError, throwIfAborted } from '../errors.js';
+import { attachBundle } from '../registry/attach.js';
+import {
+  isRegistrySubject,
+  parseRegistrySubject,
+  registryClient,
+  resolveRegistrySubject,
+  subjectDescriptor,
+  type RegistryAttachOptions,
+  type RegistryAttachment,
+} from '../registry/subject.js';
 import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from '../util/artifact-digest.js';
 import type { HashAlgorithm } from '../util/digest-signature.js';
 import { completeBundle } from './complete-bundle.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';
 import type { MessageSigner } from './signers/signer.js';
+
+/** Options of {@link signArtifact}: signing, and the registry of a `registry:REF` artifact. */
+export interface SignArtifactOptions extends SigningOptions, RegistryAttachOptions {}
+
+/** What {@link signArtifact} returns; `registry` says where a `registry:REF` signature went. */
+export interface SignArtifactResult extends SignResult {
+  /** For a `registry:REF` artifact: the image signed (its manifest digest) and the referrer pushed. */
+  registry?: RegistryAttachment;
+}
 
 /**
  * Signs `artifact` and returns a Sigstore bundle v0.3 holding a message signature.
@@ -32,33 +51,58 @@ import type { MessageSigner } from './signers/signer.js';
  * itself (`KEY_INVALID` otherwise). Ed25519 keys cannot sign message signatures at all
  * (`KEY_INVALID`).
  *
+ * An image in a registry, `registry:host/repo[:tag][@sha256:<hex>]`, is signed in place: the
+ * reference is resolved to the manifest it names (an index stays an index), the manifest's
+ * bytes are signed — so the bundle's `messageDigest` is the manifest digest for SHA-256 keys —
+ * and the bundle is attached to it as an OCI 1.1 referrer (unless `upload` is false). See
+ * docs/registry.md.
+ *
  * @throws {SealkitError} with a stable code: `IDENTITY_TOKEN_*`, `KEY_*`, `SERVICE_*`,
- *   `ARTIFACT_UNREADABLE`, `SIGNING_CONFIG_INVALID`, `BUNDLE_INVALID`, `OUTPUT_WRITE_FAILED`…
+ *   `ARTIFACT_UNREADABLE`, `SIGNING_CONFIG_INVALID`, `BUNDLE_INVALID`, `OUTPUT_WRITE_FAILED`,
+ *   `REGISTRY_*`…
  */
-export async function signArtifact(artifact: ArtifactInput, options: SigningOptions = {}): Promise<SignResult> {
+export async function signArtifact(artifact: ArtifactInput, options: SignArtifactOptions = {}): Promise<SignArtifactResult> {
   if (artifact === null || artifact === undefined) {
     throw new UsageError('INVALID_ARGUMENT', 'artifact must be a path, a Buffer, a readable stream or { sha256 }');
   }
+  const { registry, upload, ...signing } = options;
+  if (isRegistrySubject(artifact)) return signInRegistry(artifact, signing, { registry, upload });
   // A malformed digest is refused before any identity token is looked for.
   const precomputed = isPrecomputedDigest(artifact) ? parseDigest(artifact.sha256).sha256 : undefined;
-  const plan = await planSigning(options);
+  const plan = await planSigning(signing);
   const hash = messageHash(plan.signer);
   if (precomputed) {
     if (hash !== 'sha256') throw precomputedNeedsSha256(hash);
-    throwIfAborted(options.signal);
+    throwIfAborted(signing.signal);
     const signature = await plan.signer.signDigest(hash, precomputed);
-    return completeBundle(plan, { kind: 'message', hash, digest: precomputed, sha256: precomputed, signature }, options);
+    return completeBundle(plan, { kind: 'message', hash, digest: precomputed, sha256: precomputed, signature }, signing);
   }
   const session = plan.signer.begin(hash);
   const read = await digestArtifact(artifact, {
     algorithms: [hash],
     onChunk: (chunk) => session.update(chunk),
-    onProgress: (bytes, totalBytes) => options.onProgress?.({ stage: 'hash', bytes, totalBytes }),
-    signal: options.signal,
+    onProgress: (bytes, totalBytes) => signing.onProgress?.({ stage: 'hash', bytes, totalBytes }),
+    signal: signing.signal,
   });
   const digest = read.digests[hash] as Buffer; // asked for in `algorithms`
   const signature = await session.finish(digest, read.data);
-  return completeBundle(plan, { kind: 'message', hash, digest, sha256: read.sha256, signature }, options);
+  return completeBundle(plan, { kind: 'message', hash, digest, sha256: read.sha256, signature }, signing);
+}
+
+/**
+ * Signs the manifest a `registry:REF` names. Its bytes, not a digest, are signed: keys whose
+ * hash is not SHA-256 then still sign (over the manifest's SHA-384 or SHA-512), and a verifier
+ * that fetched the manifest checks them the same way.
+ */
+async function signInRegistry(artifact: string, signing: SigningOptions, access: RegistryAttachOptions): Promise<SignArtifactResult> {
+  const reference = parseRegistrySubject(artifact);
+  const client = registryClient({ ...access, signal: signing.signal });
+  const subject = await resolveRegistrySubject(reference, client);
+  const result = await signArtifact(subject.bytes, signing);
+  if (access.upload === false) {
+    return { ...result, registry: { reference: subject.reference.toString(), subject: subjectDescriptor(subject) } };
+  }
+  return { ...result, registry: await attachBundle(client, subject, result.bundle) };
 }
 
 /** The hash of `signer`'s message signatures, or KEY_INVALID for keys that have none. */
