@@ -8,6 +8,7 @@ import { TOOL } from '../version.js';
 import type { Cataloger, SourceKind } from './catalog/cataloger.js';
 import { DISTRO_PATTERNS, catalogers as builtIn } from './catalog/index.js';
 import { catalogViews, matcherOf, type CatalogOutcome } from './catalog-views.js';
+import type { RegistryClientOptions } from '../registry/index.js';
 import type { Package, Project, Relationship, Sbom, SbomWarning, Scope } from './model.js';
 import { DEFAULT_LIMITS, type CaptureLimits } from './source/layered-tree.js';
 import type { ImageStream } from './source/archive-input.js';
@@ -50,6 +51,11 @@ export interface GenerateSbomOptions {
     /** Largest metadata file read, in bytes, unless a cataloger sets its own (default 32 MiB). */
     maxFileSize?: number;
   };
+  /**
+   * How a registry source is read: credentials (else the Docker config), plain HTTP, retries,
+   * timeouts. `signal` above cancels its requests too.
+   */
+  registry?: RegistryClientOptions;
   signal?: AbortSignal;
   onProgress?: (progress: SbomProgress) => void;
 }
@@ -63,7 +69,9 @@ const MAX_FETCH_ROUNDS = 2;
  *
  * @param source `docker-archive:PATH`, `oci-archive:PATH`, `oci-dir:PATH`, `dir:PATH`,
  *   `lockfile:PATH`, or a bare path whose kind is detected; a gzip- or zstd-compressed archive is
- *   read in one streaming pass. `docker-archive:-`, `oci-archive:-` or `-` read standard input;
+ *   read in one streaming pass. `registry:HOST/REPO[:TAG][@DIGEST]` pulls an image from a
+ *   registry (layers streamed, never stored), as does a bare `host.name/repo:tag` or
+ *   `repo@sha256:…` when no file of that name exists; the SBOM names it by its manifest digest. `docker-archive:-`, `oci-archive:-` or `-` read standard input;
  *   an {@link ImageStream} (`{ stream, scheme? }`) reads any byte stream the same way.
  * @throws {@link SealkitError} with a stable code when the source is missing, malformed or unsafe.
  *
@@ -102,6 +110,7 @@ export async function generateSbomWith(registry: readonly Cataloger[], source: s
       lockfile: lockfileRules(applicable(selected, 'lockfile'), maxFileSize),
       spill,
       releaseHidden: scope === 'squashed',
+      ...(options.registry ? { registry: options.registry } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

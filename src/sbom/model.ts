@@ -124,16 +124,24 @@ export interface LayerInfo {
 /** What was scanned. */
 export interface SourceDescription {
   kind: 'image' | 'directory' | 'lockfile';
-  /** How the source was given (`oci-archive`, `docker-archive`, `oci-dir`, `dir`, `lockfile`). */
-  scheme: 'docker-archive' | 'oci-archive' | 'oci-dir' | 'dir' | 'lockfile';
-  /** The path given by the caller, as given. */
+  /** How the source was given (`oci-archive`, `docker-archive`, `oci-dir`, `dir`, `lockfile`, `registry`). */
+  scheme: 'docker-archive' | 'oci-archive' | 'oci-dir' | 'dir' | 'lockfile' | 'registry';
+  /** The path or image reference given by the caller, as given. */
   location: string;
-  /** Image reference (`debian:bookworm`) or the directory / file name. */
+  /** Image reference (`debian:bookworm`; `host/repository` from a registry) or the directory / file name. */
   name: string;
-  /** Image tag, when the archive names one. */
+  /** Image tag, when the archive or the registry reference names one. */
   tag?: string;
-  /** Digest of the image manifest, when the archive holds one (OCI layouts, recent docker save). */
+  /**
+   * Digest of the image manifest scanned, when known (always from a registry; OCI layouts,
+   * recent docker save). From a multi-platform image, the chosen platform's manifest.
+   */
   manifestDigest?: string;
+  /**
+   * Digest of the multi-platform index the registry reference resolved to, when it named one;
+   * {@link manifestDigest} is then the manifest of the platform picked from it.
+   */
+  indexDigest?: string;
   /** Digest of the image config: the image ID. */
   imageId?: string;
   /** Platform of the image scanned, `os/arch[/variant]`. */

@@ -1,7 +1,8 @@
 /**
  * Turns the caller's source into a scanned source: an explicit scheme (`docker-archive:`,
- * `oci-archive:`, `oci-dir:`, `dir:`, `lockfile:`) or a path whose kind is detected from what is
- * there; `-` (alone or after an image archive scheme) for standard input; or an {@link ImageStream}.
+ * `oci-archive:`, `oci-dir:`, `dir:`, `lockfile:`, `registry:`) or a path whose kind is detected
+ * from what is there; `-` (alone or after an image archive scheme) for standard input; an
+ * {@link ImageStream}; or a bare image reference (`host/repo:tag`, `repo@sha256:…`) that is no path.
  * A plain tar archive is indexed and its layers read by byte range; a compressed one, standard
  * input and streams are read front to back in one pass.
  * @module
@@ -13,12 +14,14 @@ import { fileInput, isImageStream, stdinInput, streamInput, type ImageStream } f
 import { sniffCompression } from './decompress.js';
 import { scanDirectory, scanLockfile, type LockfileRules } from './directory.js';
 import { openImageStore, scanImage, type ImageScheme } from './image.js';
+import { looksLikeImageReference, scanRegistry } from './registry-source.js';
+import type { RegistryClientOptions } from '../../registry/index.js';
 import type { OpenOptions, ScannedSource } from './scanned-source.js';
 import { scanStreamedArchive } from './streamed-archive.js';
 import { BLOCK, checksumMatches } from './tar-header.js';
 
 /** Source schemes accepted before a path. */
-export const SOURCE_SCHEMES = ['docker-archive', 'oci-archive', 'oci-dir', 'dir', 'lockfile'] as const;
+export const SOURCE_SCHEMES = ['docker-archive', 'oci-archive', 'oci-dir', 'dir', 'lockfile', 'registry'] as const;
 export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 
 /** File names recognised as lockfiles when a bare path is given. */
@@ -50,10 +53,14 @@ export function parseSourceReference(text: string): { scheme?: SourceScheme; pat
 
 /**
  * Opens and scans a source. With `lockfile` rules, a lockfile source also holds the files beside
- * it that its catalogers read, and a file no cataloger parses is `SOURCE_UNRECOGNIZED`.
+ * it that its catalogers read, and a file no cataloger parses is `SOURCE_UNRECOGNIZED`. `registry`
+ * configures the client of a registry source.
  */
-export async function openSource(source: string | ImageStream, openOptions: OpenOptions & { lockfile?: LockfileRules }): Promise<ScannedSource> {
-  const { selectionFor, lockfile, ...rest } = openOptions;
+export async function openSource(
+  source: string | ImageStream,
+  openOptions: OpenOptions & { lockfile?: LockfileRules; registry?: RegistryClientOptions },
+): Promise<ScannedSource> {
+  const { selectionFor, lockfile, registry, ...rest } = openOptions;
   const imageOptions = () => ({ ...rest, selection: selectionFor('image') });
   if (typeof source !== 'string') {
     if (!isImageStream(source)) {
@@ -65,6 +72,9 @@ export async function openSource(source: string | ImageStream, openOptions: Open
     return scanStreamedArchive(source.scheme, streamInput(source), imageOptions());
   }
   const { scheme, path } = parseSourceReference(source);
+  if (scheme === 'registry' || (scheme === undefined && (await isBareReference(path)))) {
+    return scanRegistry(source, path, { ...imageOptions(), ...(registry ? { registry } : {}) });
+  }
   if (path === '-') {
     if (scheme !== undefined && scheme !== 'docker-archive' && scheme !== 'oci-archive') {
       throw new UsageError('INVALID_ARGUMENT', `${scheme}:- is not supported: only image archives (docker-archive:-, oci-archive:-) are read from standard input`);
@@ -107,6 +117,20 @@ export function archiveName(path: string): string {
     .replace(/\.(tar|oci)$/, '');
 }
 
+/**
+ * True when a bare source is an image reference: nothing exists at that path, and it names a
+ * registry host (with a dot or a port, or `localhost`) or a digest. A relative path that exists
+ * is always a path.
+ */
+async function isBareReference(text: string): Promise<boolean> {
+  if (!looksLikeImageReference(text)) return false;
+  const exists = await stat(text).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
+  );
+  return !exists;
+}
+
 /** The size of a gzip- or zstd-compressed file at `path`, or undefined for anything else. */
 async function compressedArchive(path: string): Promise<{ size: number } | undefined> {
   let handle;
@@ -126,7 +150,7 @@ async function compressedArchive(path: string): Promise<{ size: number } | undef
   }
 }
 
-async function detectScheme(path: string): Promise<SourceScheme> {
+async function detectScheme(path: string): Promise<Exclude<SourceScheme, 'registry'>> {
   let info;
   try {
     info = await stat(path);
