@@ -5,8 +5,10 @@
  * artifact in hand, which the Sigstore libraries leave to their callers.
  * @module
  */
+import { UsageError } from '../errors.js';
 import type { AttestationsInput } from './attestations/load-attestations.js';
 import type { VerifyArtifactInput } from './artifact-input.js';
+import { isRegistryArtifact, verifyRegistryArtifact, type RegistryVerificationResult, type VerifyRegistryOptions } from './registry-input.js';
 import { verifyAttestations } from './verify-attestations.js';
 import type { VerificationResult, VerifyBundleOptions } from './verify-types.js';
 
@@ -24,10 +26,26 @@ import type { VerificationResult, VerifyBundleOptions } from './verify-types.js'
  * @throws {SealkitError} only for unusable input: `INVALID_ARGUMENT` (policy), `TRUST_ROOT_INVALID`,
  *   `KEY_INVALID`, `ARTIFACT_UNREADABLE`, `LIMIT_EXCEEDED`, `ABORTED`.
  */
+export function verifyBundle(artifact: VerifyArtifactInput, bundle: AttestationsInput, options?: VerifyBundleOptions): Promise<VerificationResult>;
+/**
+ * Verifies, in place, the bundles attached to an image in a registry
+ * (`registry:host/repo[:tag][@sha256:<hex>]`): the reference is resolved to its manifest digest,
+ * and the Sigstore bundles attached to that digest — OCI referrers and cosign's `.sig`/`.att`
+ * tags — are verified about it with the same policy and trust as bundles in files. Each check
+ * and attestation of the result names its referrer. Nothing attached means not verified.
+ * @throws {RegistryError} when the registry fails; see {@link verifyRegistryArtifact}.
+ */
+export function verifyBundle(artifact: `registry:${string}`, options?: VerifyRegistryOptions): Promise<RegistryVerificationResult>;
 export async function verifyBundle(
   artifact: VerifyArtifactInput,
-  bundle: AttestationsInput,
+  bundle?: AttestationsInput | VerifyRegistryOptions,
   options: VerifyBundleOptions = {},
 ): Promise<VerificationResult> {
-  return verifyAttestations(artifact, bundle, options, 0);
+  if (isRegistryArtifact(artifact)) {
+    if (arguments.length > 2) {
+      throw new UsageError('INVALID_ARGUMENT', 'a registry: artifact is verified with the bundles attached to it: call verifyBundle(ref, options)');
+    }
+    return verifyRegistryArtifact(artifact, (bundle ?? {}) as VerifyRegistryOptions, 0);
+  }
+  return verifyAttestations(artifact, bundle as AttestationsInput, options, 0);
 }

@@ -5,6 +5,7 @@
  */
 import { UsageError, VerificationError } from '../errors.js';
 import type { VerifyArtifactInput } from './artifact-input.js';
+import { isRegistryArtifact, verifyRegistryArtifact, type RegistryVerificationResult, type VerifyRegistryOptions } from './registry-input.js';
 import { verifyAttestations } from './verify-attestations.js';
 import type { VerificationResult, VerifySlsaLevelOptions } from './verify-types.js';
 
@@ -14,9 +15,20 @@ import type { VerificationResult, VerifySlsaLevelOptions } from './verify-types.
  * agrees with the provenance; L3 signed by a trusted builder that `builder.id` is bound to.
  * `verified` requires every integrity and policy check to pass and `level >= minLevel`
  * (default 1). See {@link verifyBundle} for inputs and trust.
+ *
+ * With a `registry:REF` artifact the attestations are those attached to the image in the
+ * registry (`options.attestations` must then be absent); see {@link verifyBundle}.
  */
-export async function verifySlsaLevel(artifact: VerifyArtifactInput, options: VerifySlsaLevelOptions): Promise<VerificationResult> {
-  if (typeof options !== 'object' || options === null || options.attestations === undefined) {
+export function verifySlsaLevel(artifact: `registry:${string}`, options?: VerifyRegistryOptions): Promise<RegistryVerificationResult>;
+export function verifySlsaLevel(artifact: VerifyArtifactInput, options: VerifySlsaLevelOptions): Promise<VerificationResult>;
+export async function verifySlsaLevel(artifact: VerifyArtifactInput, options?: VerifySlsaLevelOptions | VerifyRegistryOptions): Promise<VerificationResult> {
+  if (isRegistryArtifact(artifact)) {
+    if (options !== undefined && (typeof options !== 'object' || options === null || 'attestations' in options)) {
+      throw new UsageError('INVALID_ARGUMENT', 'a registry: artifact is verified with the attestations attached to it: leave options.attestations out');
+    }
+    return verifyRegistryArtifact(artifact, options ?? {}, 1);
+  }
+  if (typeof options !== 'object' || options === null || !('attestations' in options) || options.attestations === undefined) {
     throw new UsageError('INVALID_ARGUMENT', 'options.attestations is required: the bundles, a .intoto.jsonl file or an npm attestations response');
   }
   const { attestations, ...rest } = options;
@@ -29,8 +41,8 @@ export async function verifySlsaLevel(artifact: VerifyArtifactInput, options: Ve
  *   name the artifact) or `POLICY_FAILED` (the policy or the minimum level is not met), with the
  *   failed checks in `details.checks` and the whole result in `details.result`.
  */
-export async function assertSlsaLevel(artifact: VerifyArtifactInput, options: VerifySlsaLevelOptions): Promise<VerificationResult> {
-  const result = await verifySlsaLevel(artifact, options);
+export async function assertSlsaLevel(artifact: VerifyArtifactInput, options: VerifySlsaLevelOptions | VerifyRegistryOptions): Promise<VerificationResult> {
+  const result = await (verifySlsaLevel as (a: VerifyArtifactInput, o: VerifySlsaLevelOptions | VerifyRegistryOptions) => Promise<VerificationResult>)(artifact, options);
   if (result.verified) return result;
   const failed = result.checks.filter((c) => !c.passed);
   const integrity = failed.some((c) => c.category === 'integrity');
