@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { SourceError, UsageError } from '../errors.js';
 import type { RegistryClient } from './client.js';
-import type { ImageReference } from './reference.js';
+import { ImageReference } from './reference.js';
 import {
   registryClient,
   resolveRegistrySubject,
@@ -146,8 +146,10 @@ export function bundleArtifact(subject: Descriptor, bundle: SerializedBundle, op
  * the referrer's descriptor.
  */
 export async function pushArtifact(client: RegistryClient, ref: ImageReference, artifact: ArtifactManifest): Promise<Descriptor> {
-  await Promise.all(artifact.blobs.map((blob) => client.pushBlob(ref, blob.descriptor, blob.bytes)));
-  return client.attachReferrer(ref, artifact.bytes, artifact.mediaType);
+  // By digest alone: a manifest pushed to a reference that keeps its tag would move that tag.
+  const at = new ImageReference({ registry: ref.registry, repository: ref.repository, digest: artifact.digest });
+  await Promise.all(artifact.blobs.map((blob) => client.pushBlob(at, blob.descriptor, blob.bytes)));
+  return client.attachReferrer(at, artifact.bytes, artifact.mediaType);
 }
 
 /** Attaches `bundle` to the resolved `subject`; see {@link bundleArtifact}. */
