@@ -37,7 +37,7 @@ async function runFixture(folder: string) {
   return runCataloger(yarnLockCataloger, resolver);
 }
 
-describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8'])('yarn-lock on %s', (folder) => {
+describe.each(['yarn-v1', 'yarn-berry-v8'])('yarn-lock on %s', (folder) => {
   const text = readFileSync(join(FIXTURES, folder, 'yarn.lock'), 'utf8');
 
   it('lists exactly the packages yarn parses, without warnings', async () => {
@@ -47,7 +47,7 @@ describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8'])('yarn-lock on %s', 
   });
 });
 
-describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8'])('yarn-lock on the workspace project, %s', (folder) => {
+describe.each(['yarn-v1', 'yarn-berry-v8'])('yarn-lock on the workspace project, %s', (folder) => {
   it('marks dev the packages pnpm marks dev for the same project', async () => {
     expect(describeResult(await runFixture(folder)).dev).toEqual(pnpmV6DevPackages());
   });
@@ -90,6 +90,26 @@ describe.each(['yarn-v1', 'yarn-berry-v6', 'yarn-berry-v8'])('yarn-lock on the w
 });
 
 describe('yarn-lock on inline lockfiles', () => {
+  it('reads a Yarn 3 lockfile (__metadata version 6), whose dependency ranges have no npm: protocol', () => {
+    // entries as Yarn 3.8.7 wrote them for the workspace project of the yarn-berry-v8 fixture
+    const text = [
+      '__metadata:\n  version: 6\n  cacheKey: 8\n',
+      '"@isaacs/fs-minipass@npm:^4.0.0":\n  version: 4.0.1\n  resolution: "@isaacs/fs-minipass@npm:4.0.1"\n  dependencies:\n    minipass: ^7.0.4\n  checksum: 5d36\n  languageName: node\n  linkType: hard\n',
+      '"fsevents@npm:^2.3.3":\n  version: 2.3.3\n  resolution: "fsevents@npm:2.3.3"\n  dependencies:\n    node-gyp: latest\n  checksum: 11e6\n  conditions: os=darwin\n  languageName: node\n  linkType: hard\n',
+      '"fsevents@patch:fsevents@^2.3.3#~builtin<compat/fsevents>":\n  version: 2.3.3\n  resolution: "fsevents@patch:fsevents@npm%3A2.3.3#~builtin<compat/fsevents>::version=2.3.3&hash=df0bf1"\n  dependencies:\n    node-gyp: latest\n  conditions: os=darwin\n  languageName: node\n  linkType: hard\n',
+      '"lockfile-fixture@workspace:.":\n  version: 0.0.0-use.local\n  resolution: "lockfile-fixture@workspace:."\n  dependencies:\n    "@isaacs/fs-minipass": ^4.0.0\n    fsevents: ^2.3.3\n  languageName: unknown\n  linkType: soft\n',
+      '"minipass@npm:^7.0.4, minipass@npm:^7.1.2":\n  version: 7.1.3\n  resolution: "minipass@npm:7.1.3"\n  checksum: 2ede\n  languageName: node\n  linkType: hard\n',
+    ].join('\n');
+    const run = runCataloger(yarnLockCataloger, new MemoryResolver({ '/yarn.lock': text }));
+    expect(run.warnings).toEqual([]);
+    const { edges, packages } = describeResult(run);
+    expect(packages).toEqual(expectedPackages(text));
+    expect(packages).toEqual(['@isaacs/fs-minipass@4.0.1', 'fsevents@2.3.3', 'minipass@7.1.3']);
+    expect(edges).toContain('@isaacs/fs-minipass@4.0.1 -> minipass@7.1.3 depends-on');
+    expect(edges).toContain('project:lockfile-fixture -> @isaacs/fs-minipass@4.0.1 depends-on');
+    expect(run.packages.find((p) => p.name === 'fsevents')?.metadata.platform).toBe('os=darwin');
+  });
+
   it('warns on a lockfile it cannot read and keeps reading the others', () => {
     const run = runCataloger(
       yarnLockCataloger,
