@@ -4,7 +4,6 @@ import { MemoryResolver, runCataloger } from '../memory-resolver.js';
 import { catalogFolder, edges, hasTomllib, ids, purlName, readTomlFixture, records, tomllibRead } from './oracle.js';
 
 const CASES = [
-  { folder: 'uv-fastapi', project: 'uv-fastapi-example', dev: [] as string[] },
   { folder: 'uv-docker', project: 'uv-docker-example', dev: ['ruff'] },
 ];
 
@@ -57,6 +56,55 @@ describe.each(CASES)('python-uv-lock on $folder', ({ folder, project, dev }) => 
 });
 
 describe('python-uv-lock details', () => {
+  it('makes a virtual project the subject, and follows the extra its dependency asks for', () => {
+    // five entries of uv-fastapi-example's uv.lock, each cut to the lines this test needs
+    const lock = `version = 1
+requires-python = ">=3.12"
+
+[[package]]
+name = "fastapi"
+version = "0.112.1"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "starlette" }]
+sdist = { url = "https://files.pythonhosted.org/packages/2c/09/71a961740a1121d7cc90c99036cc3fbb507bf0c69860d08d4388f842196b/fastapi-0.112.1.tar.gz", hash = "sha256:b2537146f8c23389a7faa8b03d0bd38d4986e6983874557d95eed2acc46448ef", size = 291025 }
+
+[package.optional-dependencies]
+standard = [{ name = "uvicorn", extra = ["standard"] }]
+
+[[package]]
+name = "starlette"
+version = "0.38.2"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "uv-fastapi-example"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "fastapi", extra = ["standard"] }]
+
+[[package]]
+name = "uvicorn"
+version = "0.30.6"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+standard = [{ name = "uvloop", marker = "platform_python_implementation != 'PyPy' and sys_platform != 'cygwin' and sys_platform != 'win32'" }]
+
+[[package]]
+name = "uvloop"
+version = "0.20.0"
+source = { registry = "https://pypi.org/simple" }
+`;
+    const run = runCataloger(uvLockCataloger, new MemoryResolver({ '/uv.lock': lock }));
+    expect(run.projects?.map((p) => [p.name, p.version, p.purl])).toEqual([['uv-fastapi-example', '0.1.0', 'pkg:pypi/uv-fastapi-example@0.1.0']]);
+    expect(ids(run)).toEqual(['fastapi@0.112.1', 'starlette@0.38.2', 'uvicorn@0.30.6', 'uvloop@0.20.0']);
+    expect(run.packages.filter((p) => p.dev || p.metadata.optional === 'true')).toEqual([]);
+    expect(edges(run)).toContain('uv-fastapi-example -> fastapi depends-on');
+    expect(edges(run)).toContain('uvicorn -> uvloop optional-depends-on');
+    expect(run.packages.find((p) => p.name === 'uvloop')?.metadata.platform).toContain("sys_platform != 'win32'");
+    expect(run.packages.find((p) => p.name === 'fastapi')?.metadata.sha256).toBe('b2537146f8c23389a7faa8b03d0bd38d4986e6983874557d95eed2acc46448ef');
+  });
+
   it('follows extras only where asked, marks packages only an extra needs optional, and keeps two versions of one name', () => {
     const lock = `version = 1
 requires-python = ">=3.9"
