@@ -1,0 +1,148 @@
+/**
+ * Carrying out a copy plan at the destination, by digest and byte for byte: blobs first (a
+ * cross-repository mount on the same registry, else streamed from the source without touching
+ * disk), then platform manifests, the manifest or index, and the referrers. Everything the
+ * destination already holds is skipped, so that a promotion that is repeated writes nothing.
+ * @module
+ */
+import { isSealkitError, throwIfAborted } from '../errors.js';
+import type { RegistryClient } from './client.js';
+import { mapLimited, type CopyPlan, type PlannedManifest, type PlannedReferrer } from './promote-plan.js';
+import { ImageReference } from './reference.js';
+import type { Descriptor } from './types.js';
+
+/** How each blob reached the destination. */
+export type BlobOutcome = 'present' | 'mounted' | 'streamed';
+
+/** What a copy wrote. */
+export interface CopySummary {
+  blobs: { present: number; mounted: number; streamed: number; bytesStreamed: number };
+  /** Manifests written (platform manifests and the top one), not counting referrers. */
+  manifestsWritten: number;
+  referrersAttached: number;
+  /** Referrers left alone: a cosign tag at the destination already names another manifest. */
+  referrersSkipped: Array<{ digest: string; tag: string; reason: string }>;
+}
+
+/** Progress of a copy. */
+export interface CopyProgress {
+  blobsDone: number;
+  blobsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** The two ends of a copy. One client may serve both when it holds both registries' credentials. */
+export interface CopyEnds {
+  sourceClient: RegistryClient;
+  destinationClient: RegistryClient;
+  source: ImageReference;
+  destination: ImageReference;
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: CopyProgress) => void;
+}
+
+/** Writes `plan` at the destination; see the module's description. */
+export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopySummary> {
+  const summary: CopySummary = {
+    blobs: { present: 0, mounted: 0, streamed: 0, bytesStreamed: 0 },
+    manifestsWritten: 0,
+    referrersAttached: 0,
+    referrersSkipped: [],
+  };
+  const progress = { blobsDone: 0, blobsTotal: plan.blobs.length, bytesDone: 0, bytesTotal: plan.blobs.reduce((n, b) => n + b.size, 0) };
+  ends.onProgress?.({ ...progress });
+  await mapLimited(plan.blobs, ends.concurrency, async (blob) => {
+    throwIfAborted(ends.signal);
+    const outcome = await copyBlob(ends, blob);
+    summary.blobs[outcome]++;
+    if (outcome === 'streamed') summary.blobs.bytesStreamed += blob.size;
+    progress.blobsDone++;
+    progress.bytesDone += blob.size;
+    ends.onProgress?.({ ...progress });
+  });
+  for (const manifest of [...plan.manifests, plan.top]) {
+    throwIfAborted(ends.signal);
+    if (await writeManifest(ends, manifest)) summary.manifestsWritten++;
+  }
+  await copyReferrers(plan.referrers, ends, summary);
+  return summary;
+}
+
+async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<BlobOutcome> {
+  const { sourceClient, destinationClient, source, destination } = ends;
+  const to = destination.withDigest(blob.digest);
+  if (await destinationClient.hasBlob(to, blob.digest)) return 'present';
+  if (source.registry === destination.registry && source.repository !== destination.repository) {
+    if (await destinationClient.mountBlob(to, source.repository, blob.digest)) return 'mounted';
+  }
+  await destinationClient.pushBlob(to, blob, () => sourceClient.blob(source, blob));
+  return 'streamed';
+}
+
+/** Puts a manifest by its digest unless the destination has it; true when it was written. */
+async function writeManifest(ends: CopyEnds, manifest: PlannedManifest): Promise<boolean> {
+  const pinned = pinnedTo(ends.destination, manifest.digest);
+  if (await exists(ends.destinationClient, pinned)) return false;
+  await ends.destinationClient.putManifest(pinned, manifest.bytes, manifest.mediaType);
+  return true;
+}
+
+async function exists(client: RegistryClient, ref: ImageReference): Promise<boolean> {
+  try {
+    return (await client.resolve(ref)).digest === ref.digest;
+  } catch (error) {
+    if (isSealkitError(error, 'REGISTRY_NOT_FOUND')) return false;
+    throw error;
+  }
+}
+
+/**
+ * Attaches each referrer to the same subject digest at the destination: through the referrers
+ * API or its tag index for OCI referrers, under the same tag for cosign's older layout. Those
+ * the destination already lists are skipped.
+ */
+async function copyReferrers(referrers: readonly PlannedReferrer[], ends: CopyEnds, summary: CopySummary): Promise<void> {
+  const { destinationClient: client, destination } = ends;
+  const listed = new Map<string, Promise<Set<string>>>();
+  const present = (subjectDigest: string): Promise<Set<string>> => {
+    let found = listed.get(subjectDigest);
+    if (found === undefined) {
+      found = client.referrers(destination, subjectDigest).then((list) => new Set(list.map((r) => r.digest)));
+      listed.set(subjectDigest, found);
+    }
+    return found;
+  };
+  for (const referrer of referrers) {
+    throwIfAborted(ends.signal);
+    if ((await present(referrer.subjectDigest)).has(referrer.digest)) continue;
+    if (referrer.tag === undefined) {
+      await client.attachReferrer(pinnedTo(destination, referrer.digest), referrer.bytes, referrer.mediaType);
+      summary.referrersAttached++;
+      continue;
+    }
+    const tagged = destination.withTag(referrer.tag);
+    let current: string | undefined;
+    try {
+      current = (await client.resolve(tagged)).digest;
+    } catch (error) {
+      if (!isSealkitError(error, 'REGISTRY_NOT_FOUND')) throw error;
+    }
+    if (current === referrer.digest) continue;
+    if (current !== undefined) {
+      summary.referrersSkipped.push({ digest: referrer.digest, tag: referrer.tag, reason: `the destination's ${referrer.tag} already names ${current}` });
+      continue;
+    }
+    await client.putManifest(tagged, referrer.bytes, referrer.mediaType);
+    summary.referrersAttached++;
+  }
+}
+
+/**
+ * `ref`'s repository at `digest`, without a tag: a write to a reference that kept its tag
+ * would go to the tag.
+ */
+export function pinnedTo(ref: ImageReference, digest: string): ImageReference {
+  return new ImageReference({ registry: ref.registry, repository: ref.repository, digest });
+}
