@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedBlobPath, rawBlob, rawManifest, rawRequest, rawTags, sha256, skopeoInspectDigest, skopeoInspectRaw } from '../support/registry/raw.js';
-import { skipRegistryTests, startRegistry, type RunningRegistry } from '../support/registry/registry-server.js';
+import { freePort, skipRegistryTests, startRegistry, type RunningRegistry } from '../support/registry/registry-server.js';
 import { loadMultiPlatformImage, pushImage, pushIndex, type MultiPlatformImage } from '../support/registry/seed.js';
 import { loadRealImage, type RealImage } from './image-oracles.js';
 
@@ -178,5 +178,35 @@ describe.skipIf(skipRegistryTests({ auth: true }))('registry test harness', () =
     });
     expect(refused).toBe(true);
     await registry.stop();
+  });
+
+  it('tries another port when the one it chose was taken before the registry could bind it', async () => {
+    // It accepts and never answers, as a port taken by something else may; its sockets are ended at the close.
+    const sockets = new Set<net.Socket>();
+    const squatter = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const address = squatter.address();
+    const busy = typeof address === 'object' && address ? address.port : 0;
+    const offered: number[] = [];
+    try {
+      const registry = await startRegistry({
+        choosePort: async () => {
+          const port = offered.length === 0 ? busy : await freePort();
+          offered.push(port);
+          return port;
+        },
+      });
+      try {
+        expect(offered).toHaveLength(2);
+        expect(offered[0]).toBe(busy);
+        expect(registry.host).toBe(`127.0.0.1:${offered[1]}`);
+        expect((await rawRequest(registry, '/v2/')).status).toBe(200);
+      } finally {
+        await registry.stop();
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });
