@@ -148,3 +148,4 @@ export type {
   ResolvedDescriptor,
   RegistryProgress,
 } from './registry/index.js';
+export { promote, VSA_PREDICATE_TYPE, type PromoteOptions, type PromoteResult, type PromoteProgress, type PromoteRegistryOptions, type PromotionPolicy, type PromotionEvidence, type PromotionVerifier, type VerifiedReferrer, type CopySummary, type PromotionVsa, type PromotionVsaOptions, type VerificationSummaryPredicate } from './registry/promote.js';

@@ -18,6 +18,11 @@ import type { ImageReference } from './reference.js';
 import { parseRegistrySubject } from './subject.js';
 import { verifyInRegistry } from './promote-verify.js';
 
+export type { PromotionPolicy, PromotionEvidence, PromotionVerifier, VerifiedReferrer } from './promote-gate.js';
+export type { CopySummary, CopyProgress } from './promote-copy.js';
+export { VSA_PREDICATE_TYPE } from './promote-vsa.js';
+export type { PromotionVsa, PromotionVsaOptions, VerificationSummaryPredicate } from './promote-vsa.js';
+
 /** Registry access of a promotion: one client for both ends, or one per end. */
 export type PromoteRegistryOptions =
   | RegistryClient
