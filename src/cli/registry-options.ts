@@ -20,10 +20,12 @@ export const REGISTRY_FLAGS = {
 } as const;
 
 /** Help lines of the registry flags, aligned with the other options of a command's help. */
-export const REGISTRY_HELP = `      --registry-username <u>  user name for the registry (with a password or token)
-      --registry-password <p>  its password or token (default $${REGISTRY_PASSWORD_ENV});
-                        without these, credentials come from $DOCKER_CONFIG/config.json
-                        (auths, credHelpers, credsStore), else the pull is anonymous
+export const REGISTRY_HELP = `      --registry-username <user>
+                        user name for the registry, with a password or token
+      --registry-password <password>
+                        its password or token (default $${REGISTRY_PASSWORD_ENV}); without a
+                        user name, credentials come from $DOCKER_CONFIG/config.json (auths,
+                        credHelpers, credsStore), else requests are anonymous
       --plain-http      allow plain HTTP to any registry (loopback hosts always may)`;
 
 /** The values of {@link REGISTRY_FLAGS} as parseArgs returns them. */

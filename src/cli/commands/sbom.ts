@@ -9,6 +9,7 @@ import type { Scope } from '../../sbom/model.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { progressBar } from '../progress.js';
+import { REGISTRY_FLAGS, REGISTRY_HELP, registryClientOptions } from '../registry-options.js';
 
 const HELP = `Usage: sealkit sbom <source> [options]
 
@@ -21,7 +22,10 @@ Sources:
   dir:PATH              a root filesystem or a project directory
   lockfile:PATH         one lockfile (package-lock.json, yarn.lock, go.mod, ...), with the
                         files beside it that it needs (package.json, go.sum, ...)
-  PATH                  any of the above, detected from what is there
+  registry:REF          an image in a registry (host/repo:tag or host/repo@sha256:...),
+                        pulled layer by layer and never stored; the SBOM names its digest
+  PATH                  any of the above, detected from what is there; a reference such as
+                        ghcr.io/org/app:1.0 or repo@sha256:... when no such path exists
   docker-archive:-      an image archive read from standard input (also oci-archive:-,
                         or - to tell the kind from the archive)
 
@@ -35,6 +39,7 @@ Options:
       --scope <scope>   squashed (default): what the final image holds
                         all-layers: every package any layer ever held
       --platform <p>    os/arch[/variant] to pick from a multi-platform image (default linux/amd64)
+${REGISTRY_HELP}
       --catalogers <l>  comma-separated cataloger names to run (default: all that apply)
       --exclude-dev     leave out packages locked only for development, and their relationships
       --strict          fail on the first warning instead of reporting it
@@ -45,6 +50,7 @@ the SBOM is still written. Set SOURCE_DATE_EPOCH for a fixed timestamp and byte-
 
 Examples:
   sealkit sbom oci-archive:build/image.tar --format spdx-json --output image.spdx.json
+  sealkit sbom registry:ghcr.io/org/app:1.0 --platform linux/arm64 --output app.cdx.json
   docker save app:1.0 | sealkit sbom docker-archive:- --output app.cdx.json
 `;
 
@@ -56,6 +62,7 @@ const FLAGS = {
   catalogers: { type: 'string' },
   strict: { type: 'boolean' },
   'exclude-dev': { type: 'boolean' },
+  ...REGISTRY_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -73,6 +80,7 @@ export const sbomCommand: Command = {
     }
     // the command's environment, not the process's: they differ when the CLI is run in-process
     const timestamp = resolveTimestamp(undefined, io.env);
+    const registry = registryClientOptions(values, io);
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -83,6 +91,7 @@ export const sbomCommand: Command = {
       timestamp,
       strict: values.strict === true,
       excludeDev: values['exclude-dev'] === true,
+      registry,
       ...(values.scope ? { scope: values.scope as Scope } : {}),
       ...(values.platform ? { platform: values.platform } : {}),
       ...(values.catalogers ? { catalogers: values.catalogers.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
