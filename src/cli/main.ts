@@ -14,6 +14,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'attest-sbom', summary: 'Sign an SBOM as an in-toto attestation about an artifact', load: async () => (await import('./commands/attest-sbom.js')).attestSbomCommand },
   { name: 'attest', summary: 'Sign SLSA provenance about build outputs (GitHub Actions, GitLab CI, explicit)', load: async () => (await import('./commands/attest.js')).attestCommand },
   { name: 'verify', summary: 'Verify Sigstore bundles about an artifact and report the SLSA Build level proven', load: async () => (await import('./commands/verify.js')).verifyCommand },
+  { name: 'discover', summary: 'List the signatures, attestations and SBOMs attached to an image in a registry', load: async () => (await import('./commands/discover.js')).discoverCommand },
   { name: 'verify-bundle', summary: 'Verify one Sigstore bundle (the Sigstore conformance command line)', load: async () => (await import('./commands/verify-bundle.js')).verifyBundleCommand },
 ];
 

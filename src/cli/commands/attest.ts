@@ -9,11 +9,24 @@ import { parseArgs } from 'node:util';
 import { attestProvenance } from '../../attest/index.js';
 import type { CiOption, ExplicitProvenance, ProvenanceSubject, SubjectDigestAlgorithm } from '../../attest/index.js';
 import { UsageError } from '../../errors.js';
+import { isRegistrySubject } from '../../registry/subject.js';
 import type { CliIO, Command } from '../command.js';
-import { SIGNING_FLAGS, SIGNING_FLAGS_HELP, printResult, requireBundleFlag, signingOptionsFromFlags } from './sign.js';
+import { registryClientOptions } from '../registry-options.js';
+import {
+  REGISTRY_SIGNING_FLAGS,
+  REGISTRY_SIGNING_HELP,
+  SIGNING_FLAGS,
+  SIGNING_FLAGS_HELP,
+  printResult,
+  refuseRegistryFlags,
+  registryBundleFlag,
+  requireBundleFlag,
+  signingOptionsFromFlags,
+} from './sign.js';
 
 const FLAGS = {
   ...SIGNING_FLAGS,
+  ...REGISTRY_SIGNING_FLAGS,
   'subject-name': { type: 'string', multiple: true },
   digest: { type: 'string', multiple: true },
   'digest-algorithm': { type: 'string', multiple: true },
@@ -23,6 +36,7 @@ const FLAGS = {
 
 const HELP = `Usage: sealkit attest <file>... --bundle <out> [options]
        sealkit attest --digest sha256:<hex> --subject-name <name> --bundle <out> [options]
+       sealkit attest registry:<image>... [--bundle <out>] [options]
 
 Writes SLSA Provenance v1 about the given build outputs as a signed in-toto attestation
 (Sigstore bundle, DSSE). The predicate describes the running build: GitHub Actions and
@@ -31,6 +45,8 @@ Files are hashed streaming, in constant memory.
 
 Subjects:
   <file>...                  files to attest, named by their file names
+  registry:<image>           an image in a registry, named registry/repository, attested by
+                             its manifest digest; the bundle is attached to it
   --digest <alg>:<hex>       an artifact hashed elsewhere (sha256:<64 hex> or sha512:<128 hex>);
                              it needs a --subject-name
   --subject-name <name>      the name of the subject just before it (a file or a --digest),
@@ -45,6 +61,8 @@ Provenance:
                              externalParameters, resolvedDependencies, invocationId, ...)
 
   --bundle <out>             where to write the bundle ("-" for standard output)
+
+${REGISTRY_SIGNING_HELP}
 
 ${SIGNING_FLAGS_HELP}
 
@@ -64,7 +82,9 @@ export const attestCommand: Command = {
       return 0;
     }
     const subjects = subjectsFromArgs(tokens, io);
-    const out = requireBundleFlag(values);
+    const inRegistry = subjects.some((s) => isRegistrySubject(s) || (typeof s === 'object' && 'artifact' in s && isRegistrySubject(s.artifact)));
+    const out = inRegistry ? registryBundleFlag(values) : requireBundleFlag(values);
+    if (!inRegistry) refuseRegistryFlags(values);
     const provenance = values.provenance === undefined ? undefined : await readProvenance(values.provenance, io);
     const options = await signingOptionsFromFlags(values, io);
     const result = await attestProvenance(subjects, {
@@ -72,7 +92,8 @@ export const attestCommand: Command = {
       ci: values.ci as CiOption | undefined,
       provenance,
       digestAlgorithms: values['digest-algorithm']?.flatMap((a) => a.split(',')).map((a) => a.trim()) as SubjectDigestAlgorithm[] | undefined,
-      bundlePath: out === '-' ? undefined : resolve(io.cwd, out),
+      bundlePath: out === undefined || out === '-' ? undefined : resolve(io.cwd, out),
+      ...(inRegistry ? { registry: registryClientOptions(values, io), upload: values['no-upload'] !== true } : {}),
     });
     const lines = [
       `attested SLSA provenance (${result.provenanceSource}, builder ${result.statement.predicate?.runDetails.builder.id ?? '?'})`,
@@ -80,7 +101,7 @@ export const attestCommand: Command = {
         (s) => `  subject: ${s.name} ${Object.entries(s.digest).map(([algorithm, hex]) => `${algorithm}:${hex}`).join(' ')}`,
       ),
     ];
-    printResult(io, lines.join('\n'), result, out);
+    printResult(io, lines.join('\n'), result, out, result.registry ?? []);
     return 0;
   },
 };
@@ -107,7 +128,7 @@ function subjectsFromArgs(tokens: Parsed['tokens'], io: CliIO): ProvenanceSubjec
   const subjects: Array<{ file?: string; digest?: Record<string, string>; label: string; name?: string }> = [];
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      subjects.push({ file: resolve(io.cwd, token.value), label: token.value });
+      subjects.push({ file: isRegistrySubject(token.value) ? token.value : resolve(io.cwd, token.value), label: token.value });
     } else if (token.kind === 'option' && token.name === 'digest') {
       subjects.push({ digest: parseDigestFlag(token.value ?? ''), label: `--digest ${token.value ?? ''}` });
     } else if (token.kind === 'option' && token.name === 'subject-name') {

@@ -1,15 +1,19 @@
 /**
  * `sealkit sign <file> --bundle <out>` (or `--digest sha256:<hex>` for an artifact hashed
- * elsewhere): signs into a Sigstore bundle. Also exports the flags every signing command
- * shares and their translation into {@link SigningOptions}.
+ * elsewhere, or `registry:REF` for an image signed in place): signs into a Sigstore bundle.
+ * Also exports the flags every signing command shares and their translation into
+ * {@link SigningOptions}.
  * @module
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SigningError, UsageError } from '../../errors.js';
+import type { RegistryAttachment } from '../../registry/subject.js';
+import { isRegistrySubject } from '../../registry/subject.js';
 import { signArtifact, type ArtifactInput, type SignResult, type SigningOptions } from '../../sign/index.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { REGISTRY_FLAGS, REGISTRY_HELP, registryClientOptions } from '../registry-options.js';
 
 /** The variable holding the passphrase of an encrypted `--key`. */
 export const KEY_PASSPHRASE_VARIABLE = 'SEALKIT_KEY_PASSPHRASE';
@@ -48,20 +52,35 @@ Services (default: the public-good Sigstore instance):
   --timeout <seconds>        time allowed per request attempt (default 15)
   --retries <n>              retries of a failed request, with back-off (default 2)`;
 
+/** Flags of commands that sign an image in a registry: where it is, and whether to attach. */
+export const REGISTRY_SIGNING_FLAGS = { ...REGISTRY_FLAGS, 'no-upload': { type: 'boolean' } } as const;
+
+/** Help lines of {@link REGISTRY_SIGNING_FLAGS}. */
+export const REGISTRY_SIGNING_HELP = `Images in a registry (registry:host/repo[:tag][@sha256:<hex>]):
+  The reference is resolved to the manifest digest it names (an index stays an index),
+  that digest is signed and printed, and the bundle is attached to the image as an OCI 1.1
+  referrer; --bundle is then optional.
+  --no-upload                write the bundle to --bundle only; attach nothing
+${REGISTRY_HELP}`;
+
 /** Flags of `sealkit sign`: the shared ones and the digest of an artifact hashed elsewhere. */
-const SIGN_FLAGS = { ...SIGNING_FLAGS, digest: { type: 'string' } } as const;
+const SIGN_FLAGS = { ...SIGNING_FLAGS, ...REGISTRY_SIGNING_FLAGS, digest: { type: 'string' } } as const;
 
 const HELP = `Usage: sealkit sign <file> --bundle <out.sigstore.json> [options]
        sealkit sign --digest sha256:<hex> --bundle <out.sigstore.json> [options]
+       sealkit sign registry:<image> [--bundle <out.sigstore.json>] [options]
 
-Signs <file>, or an artifact known by its SHA-256 digest, and writes a Sigstore
-bundle (v0.3) that cosign, sigstore-js and sigstore-python verify. The file is
-hashed streaming, in constant memory.
+Signs <file>, an artifact known by its SHA-256 digest, or an image in a registry, and
+writes a Sigstore bundle (v0.3) that cosign, sigstore-js and sigstore-python verify.
+The file is hashed streaming, in constant memory. An image's manifest is signed (a
+message signature whose digest is the manifest digest) and the bundle is attached to it.
 
   --bundle <out>             where to write the bundle ("-" for standard output)
   --digest sha256:<hex>      sign the artifact with this SHA-256 instead of reading a file
                              (keyless, or an ECDSA/RSA --key); verifiers check it against
                              the artifact's bytes
+
+${REGISTRY_SIGNING_HELP}
 
 ${SIGNING_FLAGS_HELP}
 
@@ -84,14 +103,20 @@ export const signCommand: Command = {
       return 0;
     }
     const { artifact, label } = artifactArgument(positionals[0], values.digest, io);
-    const out = requireBundleFlag(values);
+    const inRegistry = isRegistrySubject(artifact);
+    const out = inRegistry ? registryBundleFlag(values) : requireBundleFlag(values);
+    if (!inRegistry) refuseRegistryFlags(values);
     const options = await signingOptionsFromFlags(values, io);
     const result = await signArtifact(artifact, {
       ...options,
-      bundlePath: out === '-' ? undefined : resolve(io.cwd, out),
+      bundlePath: out === undefined || out === '-' ? undefined : resolve(io.cwd, out),
+      ...(inRegistry ? { registry: registryClientOptions(values, io), upload: values['no-upload'] !== true } : {}),
     });
-    const headline = label === undefined ? `signed sha256:${result.sha256}` : `signed ${label} (sha256:${result.sha256})`;
-    printResult(io, headline, result, out);
+    const headline =
+      result.registry !== undefined ? `signed ${result.registry.reference}`
+      : label === undefined ? `signed sha256:${result.sha256}`
+      : `signed ${label} (sha256:${result.sha256})`;
+    printResult(io, headline, result, out, result.registry === undefined ? [] : [result.registry]);
     return 0;
   },
 };
@@ -105,7 +130,7 @@ function artifactArgument(
   if (file !== undefined && digest !== undefined) {
     throw new UsageError('INVALID_ARGUMENT', 'give either <file> or --digest, not both (see sealkit sign --help)');
   }
-  if (file !== undefined) return { artifact: resolve(io.cwd, file), label: file };
+  if (file !== undefined) return { artifact: isRegistrySubject(file) ? file : resolve(io.cwd, file), label: file };
   if (digest !== undefined) return { artifact: { sha256: digest }, label: undefined };
   throw new UsageError('INVALID_ARGUMENT', 'missing <file> (or --digest sha256:<hex>) to sign (see sealkit sign --help)');
 }
@@ -114,6 +139,22 @@ function artifactArgument(
 export function requireBundleFlag(values: FlagValues): string {
   if (!values.bundle) throw new UsageError('INVALID_ARGUMENT', '--bundle <out> is required');
   return values.bundle;
+}
+
+/** `--bundle` for a registry subject: optional, unless `--no-upload` leaves it the only output. */
+export function registryBundleFlag(values: FlagValues & { 'no-upload'?: boolean }): string | undefined {
+  if (values['no-upload'] === true && !values.bundle) {
+    throw new UsageError('INVALID_ARGUMENT', '--no-upload needs --bundle <out>: the bundle would go nowhere');
+  }
+  return values.bundle || undefined;
+}
+
+/** Refuses registry flags where no subject is in a registry: they would silently do nothing. */
+export function refuseRegistryFlags(values: Record<string, unknown>): void {
+  const given = Object.keys(REGISTRY_SIGNING_FLAGS).filter((name) => values[name] !== undefined);
+  if (given.length > 0) {
+    throw new UsageError('INVALID_ARGUMENT', `--${given[0]} is for images in a registry (registry:<image>), and nothing here is one`);
+  }
 }
 
 /** Translates the shared flags into options, reading the key and token files they name. */
@@ -159,9 +200,16 @@ export async function signingOptionsFromFlags(values: FlagValues, io: CliIO): Pr
   return options;
 }
 
-/** Prints the bundle (for `--bundle -`) or a short summary of what was signed. */
-export function printResult(io: CliIO, headline: string, result: SignResult, out: string): void {
+/**
+ * Prints the bundle (for `--bundle -`) or a short summary of what was signed, with the image
+ * digests signed and the referrers attached (the digest also goes to stderr with `--bundle -`).
+ */
+export function printResult(io: CliIO, headline: string, result: SignResult, out: string | undefined, attachments: readonly RegistryAttachment[] = []): void {
+  const attached = attachments.map((a) =>
+    a.referrer === undefined ? `  image:  ${a.reference} (not attached: --no-upload)` : `  image:  ${a.reference}\n  attached as ${a.referrer.digest}`,
+  );
   if (out === '-') {
+    if (attached.length > 0) io.stderr.write(`${headline}\n${attached.join('\n')}\n`);
     io.stdout.write(`${JSON.stringify(result.bundle)}\n`);
     return;
   }
@@ -172,7 +220,8 @@ export function printResult(io: CliIO, headline: string, result: SignResult, out
   const lines = [headline, `  signer: ${signer}`];
   for (const entry of result.tlogEntries) lines.push(`  tlog:   ${entry.url} entry ${entry.logIndex}`);
   for (const url of result.timestampAuthorities) lines.push(`  tsa:    ${url}`);
-  lines.push(`  bundle: ${out}`);
+  lines.push(...attached);
+  if (out !== undefined) lines.push(`  bundle: ${out}`);
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 
