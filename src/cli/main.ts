@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'attest', summary: 'Sign SLSA provenance about build outputs (GitHub Actions, GitLab CI, explicit)', load: async () => (await import('./commands/attest.js')).attestCommand },
   { name: 'verify', summary: 'Verify Sigstore bundles about an artifact and report the SLSA Build level proven', load: async () => (await import('./commands/verify.js')).verifyCommand },
   { name: 'discover', summary: 'List the signatures, attestations and SBOMs attached to an image in a registry', load: async () => (await import('./commands/discover.js')).discoverCommand },
+  { name: 'promote', summary: 'Verify an image in a registry, then copy it by digest (with what is attached) to another', load: async () => (await import('./commands/promote.js')).promoteCommand },
   { name: 'verify-bundle', summary: 'Verify one Sigstore bundle (the Sigstore conformance command line)', load: async () => (await import('./commands/verify-bundle.js')).verifyBundleCommand },
 ];
 
