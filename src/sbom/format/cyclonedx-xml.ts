@@ -10,7 +10,7 @@
  * where a value was altered.
  * @module
  */
-import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import type * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import type * as Models from '@cyclonedx/cyclonedx-library/Models';
 import type { Sbom } from '../model.js';
 import {
@@ -23,6 +23,7 @@ import {
   type CycloneDxVersion,
   type Occurrence,
 } from './cyclonedx-bom.js';
+import { cycloneDxSerialize } from './cyclonedx-library.js';
 import { hashJson } from './json-text.js';
 
 type XmlElement = Serialize.XML.Types.SimpleXml.Element;
@@ -34,7 +35,8 @@ type XmlChild = XmlElement | Serialize.XML.Types.SimpleXml.Comment;
  * @throws {@link UsageError} `INVALID_ARGUMENT` when the model is inconsistent (as the JSON serializer).
  */
 export function serializeCycloneDxXml(sbom: Sbom, version: CycloneDxVersion): string {
-  const serializer = new SealkitXmlSerializer(new Serialize.XML.Normalize.Factory(SPECS[version]), sbom, version);
+  const SealkitXmlSerializer = sealkitXmlSerializer();
+  const serializer = new SealkitXmlSerializer(new (cycloneDxSerialize().XML.Normalize.Factory)(SPECS[version]), sbom, version);
   return `${serializer.serialize(buildBom(sbom), { sortLists: false, space: 2 })}\n`;
 }
 
@@ -43,37 +45,47 @@ export function encodeCycloneDxXml(sbom: Sbom, version: CycloneDxVersion): Buffe
   return Buffer.from(serializeCycloneDxXml(sbom, version), 'utf8');
 }
 
+let serializerClass: ReturnType<typeof defineSerializer> | undefined;
+
+/** The class below, defined once the library is loaded: on first use (see `cyclonedx-library.ts`). */
+function sealkitXmlSerializer(): ReturnType<typeof defineSerializer> {
+  serializerClass ??= defineSerializer(cycloneDxSerialize().XmlSerializer);
+  return serializerClass;
+}
+
 /** The library's serializer, with sealkit's additions made to the normalized tree before it is written. */
-class SealkitXmlSerializer extends Serialize.XmlSerializer {
-  readonly #sbom: Sbom;
-  readonly #version: CycloneDxVersion;
+function defineSerializer(XmlSerializer: typeof Serialize.XmlSerializer) {
+  return class SealkitXmlSerializer extends XmlSerializer {
+    readonly #sbom: Sbom;
+    readonly #version: CycloneDxVersion;
 
-  constructor(factory: Serialize.XML.Normalize.Factory, sbom: Sbom, version: CycloneDxVersion) {
-    super(factory);
-    this.#sbom = sbom;
-    this.#version = version;
-  }
+    constructor(factory: Serialize.XML.Normalize.Factory, sbom: Sbom, version: CycloneDxVersion) {
+      super(factory);
+      this.#sbom = sbom;
+      this.#version = version;
+    }
 
-  protected override _normalize(bom: Models.Bom, options?: Serialize.Types.NormalizerOptions): XmlElement {
-    const root = materialize(super._normalize(bom, options));
-    const children = root.children as XmlChild[];
-    if (this.#version !== '1.4') {
-      const occurrences = occurrencesByRef(this.#sbom, this.#version);
-      for (const component of childElements(children, 'components').flatMap((list) => childElements(list.children, 'component'))) {
-        const found = occurrences.get(String(component.attributes?.['bom-ref'] ?? ''));
-        // evidence follows properties and nested components in the schema's sequence, and
-        // nothing sealkit writes comes after it
-        if (found !== undefined) (component.children as XmlChild[]).push(evidence(found, this.#version));
+    protected override _normalize(bom: Models.Bom, options?: Serialize.Types.NormalizerOptions): XmlElement {
+      const root = materialize(super._normalize(bom, options));
+      const children = root.children as XmlChild[];
+      if (this.#version !== '1.4') {
+        const occurrences = occurrencesByRef(this.#sbom, this.#version);
+        for (const component of childElements(children, 'components').flatMap((list) => childElements(list.children, 'component'))) {
+          const found = occurrences.get(String(component.attributes?.['bom-ref'] ?? ''));
+          // evidence follows properties and nested components in the schema's sequence, and
+          // nothing sealkit writes comes after it
+          if (found !== undefined) (component.children as XmlChild[]).push(evidence(found, this.#version));
+        }
       }
+      for (const dependencies of childElements(children, 'dependencies')) {
+        (dependencies.children as XmlChild[]).sort((a, b) => compareStrings(refOf(a), refOf(b)));
+      }
+      // over the compact JSON text of the normalized tree: the serial number changes with any content
+      const serial = uuidOf(SERIAL_NUMBER_NAMESPACE, (hash) => hashJson(hash, root));
+      root.attributes = { ...root.attributes, serialNumber: `urn:uuid:${serial}` };
+      return root;
     }
-    for (const dependencies of childElements(children, 'dependencies')) {
-      (dependencies.children as XmlChild[]).sort((a, b) => compareStrings(refOf(a), refOf(b)));
-    }
-    // over the compact JSON text of the normalized tree: the serial number changes with any content
-    const serial = uuidOf(SERIAL_NUMBER_NAMESPACE, (hash) => hashJson(hash, root));
-    root.attributes = { ...root.attributes, serialNumber: `urn:uuid:${serial}` };
-    return root;
-  }
+  };
 }
 
 function evidence(occurrences: readonly Occurrence[], version: CycloneDxVersion): XmlElement {

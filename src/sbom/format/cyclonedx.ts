@@ -10,9 +10,10 @@
  * parse and re-serialize round trip.
  * @module
  */
-import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import type * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import type { Sbom } from '../model.js';
 import { buildBom, compareStrings, occurrencesByRef, SERIAL_NUMBER_NAMESPACE, SPECS, uuidOf, type CycloneDxVersion } from './cyclonedx-bom.js';
+import { cycloneDxJson } from './cyclonedx-library.js';
 import { encodeJson, hashJson, jsonPieces } from './json-text.js';
 
 export { nameBasedUuid, type CycloneDxVersion } from './cyclonedx-bom.js';
@@ -71,7 +72,7 @@ export function encodeCycloneDxJson(sbom: Sbom, version: CycloneDxVersion): Buff
 }
 
 function cycloneDxDocument(sbom: Sbom, version: CycloneDxVersion): NormalizedBom {
-  const factory = new Serialize.JSON.Normalize.Factory(SPECS[version]);
+  const factory = new (cycloneDxJson().Normalize.Factory)(SPECS[version]);
   const normalized = factory.makeForBom().normalize(buildBom(sbom), { sortLists: false });
   if (version !== '1.4') addOccurrences(normalized, sbom, version);
   normalized.dependencies?.sort((a, b) => compareStrings(a.ref, b.ref));
