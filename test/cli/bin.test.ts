@@ -2,11 +2,12 @@
  * bin/sealkit.js sets three V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
  * them to the user when a node option already says otherwise. Checked on real processes: a
  * preloaded probe records every `v8.setFlagsFromString` call the bin makes and prints them at exit.
+ * It also keeps compiled code in Node's compile cache, seen as the folder a run leaves in its TMPDIR.
  * The unit run does not require a build; .ci/run builds before testing, so there it runs.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,22 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
       '--semi-space-growth-factor=1',
       '--wasm-tiering-budget=1000000000',
     ]);
+  });
+
+  it('keeps compiled code in a compile cache under TMPDIR, unless NODE_DISABLE_COMPILE_CACHE says not to', async () => {
+    const run = async (tmp: string, extra: Record<string, string>) => {
+      await mkdir(tmp, { recursive: true });
+      const env: Record<string, string | undefined> = { ...process.env, TMPDIR: tmp, NODE_OPTIONS: '', ...extra };
+      delete env.NODE_COMPILE_CACHE;
+      if (!('NODE_DISABLE_COMPILE_CACHE' in extra)) delete env.NODE_DISABLE_COMPILE_CACHE;
+      await promisify(execFile)(process.execPath, ['bin/sealkit.js', 'sbom', `lockfile:${join(dir, 'package-lock.json')}`, '--output', join(tmp, 'sbom.json')], { env });
+      return readdir(tmp, { recursive: true });
+    };
+    const cached = await run(join(dir, 'tmp-cached'), {});
+    // one entry per compiled file, sealkit's own modules among them
+    expect(cached.filter((entry) => entry.startsWith('node-compile-cache/')).length).toBeGreaterThan(20);
+    const disabled = await run(join(dir, 'tmp-disabled'), { NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(disabled).toEqual(['sbom.json']);
   });
 
   it('sets nothing for other commands', async () => {
