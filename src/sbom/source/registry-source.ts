@@ -113,8 +113,9 @@ function clientOptions(options: RegistryScanOptions): RegistryClientOptions {
 
 /** The image manifest for `platform`; a platform the index lacks is named with the reference. */
 async function imageManifest(client: RegistryClient, ref: ImageReference, platform: string): Promise<{ manifest: FetchedManifest; index?: FetchedManifest }> {
+  let found: { manifest: FetchedManifest; index?: FetchedManifest };
   try {
-    return await client.getImageManifest(ref, { platform });
+    found = await client.getImageManifest(ref, { platform });
   } catch (error) {
     if (error instanceof SealkitError && error.code === 'PLATFORM_NOT_FOUND') {
       throw new SourceError('PLATFORM_NOT_FOUND', `${ref.registry}: ${ref.toString()}: ${error.message}`, {
@@ -124,6 +125,15 @@ async function imageManifest(client: RegistryClient, ref: ImageReference, platfo
     }
     throw error;
   }
+  const index = found.index?.manifest;
+  const entry = index?.kind === 'index' ? index.manifests.find((d) => d.digest === found.manifest.digest) : undefined;
+  // The SBOMs and provenance a build attaches to an index are no image, whatever is asked for.
+  if (entry !== undefined && (entry.platform?.architecture === 'unknown' || entry.annotations?.['vnd.docker.reference.type'] !== undefined)) {
+    throw new SourceError('PLATFORM_NOT_FOUND', `${ref.registry}: ${ref.toString()}: the index entry for ${platform} is an attestation manifest, not an image`, {
+      details: { registry: ref.registry, reference: ref.toString(), platform },
+    });
+  }
+  return found;
 }
 
 /**
