@@ -210,5 +210,5 @@ describe.skipIf(skipRegistryTests({ auth: true }))('signing and attesting in pla
 });
 
 function keyHint(result: { signer: { kind: string } }): string {
-  return (result.signer as { keyHint: string }).keyHint;
+  return (result.signer as unknown as { keyHint: string }).keyHint;
 }
