@@ -149,3 +149,9 @@ export type {
   RegistryProgress,
 } from './registry/index.js';
 export { promote, VSA_PREDICATE_TYPE, type PromoteOptions, type PromoteResult, type PromoteProgress, type PromoteRegistryOptions, type PromotionPolicy, type PromotionEvidence, type PromotionVerifier, type VerifiedReferrer, type CopySummary, type PromotionVsa, type PromotionVsaOptions, type VerificationSummaryPredicate } from './registry/promote.js';
+export { attachSbom, sbomMediaType } from './registry/attach.js';
+export { discoverReferrers } from './registry/discover.js';
+export type { AttachSbomInput, AttachSbomOptions, AttachSbomResult } from './registry/attach.js';
+export type { DiscoverOptions, DiscoverResult, DiscoveredReferrer } from './registry/discover.js';
+export type { RegistryAccessOptions, RegistryAttachOptions, RegistryAttachment } from './registry/subject.js';
+export type { SignArtifactOptions, SignArtifactResult } from './sign/sign-artifact.js';
