@@ -10,7 +10,8 @@
  * references are decoded, here.
  * @module
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { X2jOptions, XMLParser } from 'fast-xml-parser';
+import { fastXmlParser } from '../parsers.js';
 
 /** Coordinates of a project or of its parent. */
 export interface MavenCoordinates {
@@ -35,7 +36,7 @@ export interface PomProject extends MavenCoordinates {
   licenses: PomLicense[];
 }
 
-const parser = new XMLParser({
+const PARSER_OPTIONS: X2jOptions = {
   ignoreAttributes: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -44,7 +45,9 @@ const parser = new XMLParser({
   processEntities: false,
   trimValues: true,
   isArray: (name) => name === 'license',
-});
+};
+
+let parser: XMLParser | undefined;
 
 /** Resolution passes for `${…}`: enough for properties defined through other properties, bounded for cycles. */
 const MAX_INTERPOLATION_PASSES = 8;
@@ -54,8 +57,10 @@ const MAX_INTERPOLATION_PASSES = 8;
  * @throws Error when the text is not well-formed XML or has no `<project>` root
  */
 export function parsePomXml(text: string): PomProject {
+  const { XMLParser, XMLValidator } = fastXmlParser();
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new Error(`invalid XML at line ${valid.err.line}: ${valid.err.msg}`);
+  parser ??= new XMLParser(PARSER_OPTIONS);
   const document: unknown = parser.parse(text);
   const project = record(record(document)?.project);
   if (project === undefined) throw new Error('no <project> element');

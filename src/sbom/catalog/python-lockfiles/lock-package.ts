@@ -4,7 +4,7 @@
  * lockfiles have in common (`sha256`, `markers`, `platform`, `optional`, `source*`).
  * @module
  */
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../parsers.js';
 import { normalizePythonName, pypiPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, PackageDraft } from '../cataloger.js';
 import { isPlatformMarker } from './requirement.js';

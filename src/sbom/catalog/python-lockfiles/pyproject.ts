@@ -4,7 +4,7 @@
  * group) requirement. Read through the resolver, so the manifest must be captured (`related`).
  * @module
  */
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../parsers.js';
 import { normalizePythonName, pypiPurl } from '../../purl.js';
 import type { CatalogContext, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
 import { folderOf, isRecord, text, type LockPackages } from './lock-package.js';

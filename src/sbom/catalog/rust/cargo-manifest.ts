@@ -6,7 +6,7 @@
  * package they resolve to, so a renamed one (`alias = { package = "real" }`) counts as `real`.
  * @module
  */
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../parsers.js';
 
 /** The dependency names of one manifest's package. */
 export interface CargoManifest {
