@@ -13,6 +13,15 @@ import { verifyAttestations } from './verify-attestations.js';
 import type { VerificationResult, VerifyBundleOptions } from './verify-types.js';
 
 /**
+ * Verifies, in place, the bundles attached to an image in a registry
+ * (`registry:host/repo[:tag][@sha256:<hex>]`): the reference is resolved to its manifest digest,
+ * and the Sigstore bundles attached to that digest — OCI referrers and cosign's `.sig`/`.att`
+ * tags — are verified about it with the same policy and trust as bundles in files. Each check
+ * and attestation of the result names its referrer. Nothing attached means not verified.
+ * @throws {RegistryError} when the registry fails; see {@link verifyRegistryArtifact}.
+ */
+export function verifyBundle(artifact: `registry:${string}`, options?: VerifyRegistryOptions): Promise<RegistryVerificationResult>;
+/**
  * Verifies `bundle` (or several: a list, an `.intoto.jsonl` file, an npm attestations
  * response) about `artifact` (a path, bytes, a stream, or `'sha256:<hex>'`).
  *
@@ -27,15 +36,6 @@ import type { VerificationResult, VerifyBundleOptions } from './verify-types.js'
  *   `KEY_INVALID`, `ARTIFACT_UNREADABLE`, `LIMIT_EXCEEDED`, `ABORTED`.
  */
 export function verifyBundle(artifact: VerifyArtifactInput, bundle: AttestationsInput, options?: VerifyBundleOptions): Promise<VerificationResult>;
-/**
- * Verifies, in place, the bundles attached to an image in a registry
- * (`registry:host/repo[:tag][@sha256:<hex>]`): the reference is resolved to its manifest digest,
- * and the Sigstore bundles attached to that digest — OCI referrers and cosign's `.sig`/`.att`
- * tags — are verified about it with the same policy and trust as bundles in files. Each check
- * and attestation of the result names its referrer. Nothing attached means not verified.
- * @throws {RegistryError} when the registry fails; see {@link verifyRegistryArtifact}.
- */
-export function verifyBundle(artifact: `registry:${string}`, options?: VerifyRegistryOptions): Promise<RegistryVerificationResult>;
 export async function verifyBundle(
   artifact: VerifyArtifactInput,
   bundle?: AttestationsInput | VerifyRegistryOptions,

@@ -9,13 +9,13 @@
 import { createHash, sign } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../src/errors.js';
-import { RegistryClient } from '../../src/registry/client.js';
+import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
 import { attestSbom, signArtifact } from '../../src/sign/index.js';
 import { COSIGN_ANNOTATIONS, DSSE_ENVELOPE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE } from '../../src/verify/cosign-legacy.js';
 import { verifyBundle, verifySlsaLevel } from '../../src/verify/index.js';
-import type { RegistryVerificationResult } from '../../src/verify/registry-input.js';
+import type { RegistryVerificationResult, VerifyRegistryOptions } from '../../src/verify/registry-input.js';
 import { startMemoryRegistry, type MemoryRegistry } from '../registry/support/memory-registry.js';
 import { TEST_ISSUER, TEST_SUBJECT, keylessOptions, startSigstoreStack, type SigstoreStack } from '../sign/support/index.js';
 import { IN_TOTO, dsseBundle, newKey, pae, statement } from './support/crafted-bundles.js';
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 const key = newKey();
-const clientOptions = { dockerConfig: false as const, retryDelay: 1 };
+const clientOptions: RegistryClientOptions = { dockerConfig: false, retryDelay: 1 };
 const client = () => new RegistryClient(clientOptions);
 const EMPTY = Buffer.from('{}');
 const SBOM = { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [] };
@@ -61,7 +61,7 @@ async function image(referrersApi = false, name = 'app') {
   const layer = Buffer.from(`layer of ${name}`);
   registry.blobs.set(sha256(layer), layer);
   registry.blobs.set(sha256(EMPTY), EMPTY);
-  const bytes = manifest([{ mediaType: MEDIA_TYPES.ociLayerGzip ?? 'application/vnd.oci.image.layer.v1.tar+gzip', data: layer }]);
+  const bytes = manifest([{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', data: layer }]);
   const ref = parseReference(`${registry.host}/${name}:1`);
   const digest = await client().putManifest(ref, bytes, MEDIA_TYPES.ociManifest);
   return { registry, ref, digest, bytes, text: `registry:${registry.host}/${name}:1` };
@@ -111,7 +111,7 @@ describe('keyless, against the local Sigstore stack', () => {
   it('verifies a keyless signature in place with its identity, and not with another', async () => {
     const { text, registry } = await image(false);
     await signArtifact(text, keylessOptions(stack, { registry: clientOptions }));
-    const policy = { trustedRoot: stack.trustedRoot, certificateIdentity: TEST_SUBJECT, certificateIssuer: TEST_ISSUER, registry: clientOptions };
+    const policy: VerifyRegistryOptions = { trustedRoot: stack.trustedRoot, certificateIdentity: TEST_SUBJECT, certificateIssuer: TEST_ISSUER, registry: clientOptions };
     const result = await verifyBundle(text as `registry:${string}`, policy);
     expect(failed(result)).toEqual([]);
     expect(result.verified).toBe(true);

@@ -1,6 +1,7 @@
 /**
  * `sealkit verify <artifact|sha256:hex> --bundle <b>`: verifies attestations about an artifact
- * and prints every check, or the whole result as JSON. Exit 0 only when verified. Also exports
+ * and prints every check, or the whole result as JSON. Exit 0 only when verified. With
+ * `registry:REF` the bundles are those attached to the image in the registry. Also exports
  * the flags and their translation that `sealkit verify-bundle` shares.
  * @module
  */
@@ -8,9 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError, VerificationError } from '../../errors.js';
 import { verifyBundle } from '../../verify/verify-bundle.js';
+import { isRegistryArtifact, type RegistryVerificationResult } from '../../verify/registry-input.js';
 import type { VerificationResult, VerifyBundleOptions } from '../../verify/verify-types.js';
 import type { VerificationCheck } from '../../verify/checks.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { REGISTRY_FLAGS, REGISTRY_HELP, registryClientOptions } from '../registry-options.js';
 
 /** Flags shared by `verify` and `verify-bundle`. */
 export const VERIFY_FLAGS = {
@@ -31,15 +34,21 @@ const FLAGS = {
   'min-level': { type: 'string' },
   tuf: { type: 'boolean' },
   json: { type: 'boolean' },
+  ...REGISTRY_FLAGS,
 } as const;
 
 const HELP = `Usage: sealkit verify <artifact | sha256:<hex>> --bundle <bundle> [options]
+       sealkit verify registry:<host/repo[:tag][@sha256:<hex>]> [options]
 
 Verifies Sigstore bundles about an artifact, offline, and reports the SLSA Build level
 their provenance proves. The artifact is a file (hashed streaming) or its digest.
 Bundles: a .sigstore.json bundle, an .intoto.jsonl file (one bundle per line), or an
 npm registry attestations response; --bundle may be repeated. Every bundle about the
 artifact must verify.
+
+In place: registry:REF is resolved to its manifest digest, and the Sigstore bundles
+attached to it (OCI referrers, and cosign's .sig/.att tags) are verified against that
+digest; each check names the referrer it is about. Nothing attached is not verified.
 
 Trust (default: the Sigstore public-good trusted root embedded in sealkit):
   --trusted-root <F>               a trusted_root.json to use instead
@@ -61,6 +70,9 @@ Policy:
 Output:
   --json                           print the whole result as JSON (also when it fails)
 
+Registry (for registry:REF):
+${REGISTRY_HELP}
+
 Keyless bundles need an identity: --certificate-identity(-regexp) or --source-uri.
 
 Exit status: 0 verified, 1 not verified (or an error), 2 wrong usage.
@@ -70,6 +82,7 @@ Examples:
     --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\
     --certificate-oidc-issuer https://token.actions.githubusercontent.com
   sealkit verify dist/app --bundle app.intoto.jsonl --source-uri github.com/acme/app --min-level 3
+  sealkit verify registry:ghcr.io/acme/app:1.2.0 --source-uri github.com/acme/app --min-level 3
 `;
 
 type VerifyFlagValues = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { multiple: true } ? string[] : (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -131,6 +144,18 @@ export const verifyCommand: Command = {
       io.stdout.write(HELP);
       return 0;
     }
+    if (isRegistryArtifact(positionals[0])) {
+      if (values.bundle !== undefined) {
+        throw new UsageError('INVALID_ARGUMENT', '--bundle is not taken with registry:REF: the bundles attached to the image are verified');
+      }
+      const options = await verifyOptionsFromFlags(values, io);
+      const result = await verifyBundle(positionals[0] as `registry:${string}`, { ...options, registry: registryClientOptions(values, io) });
+      io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(positionals[0], result, options.minLevel ?? 0));
+      return result.verified ? 0 : 1;
+    }
+    if (values['registry-username'] !== undefined || values['registry-password'] !== undefined || values['plain-http'] !== undefined) {
+      throw new UsageError('INVALID_ARGUMENT', 'the registry flags are taken only with a registry:REF artifact');
+    }
     const artifact = artifactArgument(positionals[0], io, 'verify');
     const bundles = bundleArguments(values, io, 'verify');
     const options = await verifyOptionsFromFlags(values, io);
@@ -145,6 +170,8 @@ export function formatResult(artifact: string, result: VerificationResult, minLe
   const verdict = result.verified ? 'VERIFIED' : 'NOT VERIFIED';
   const required = minLevel > 0 ? ` (L${minLevel} required)` : '';
   const lines = [`${artifact}: ${verdict}, SLSA Build L${result.level}${required}`];
+  const subject = (result as Partial<RegistryVerificationResult>).subject;
+  if (subject !== undefined) lines.push(`image: ${subject.reference}`);
   const groups = new Map<string, VerificationCheck[]>();
   for (const check of result.checks) {
     const key = check.source ?? '';
@@ -152,7 +179,7 @@ export function formatResult(artifact: string, result: VerificationResult, minLe
   }
   const width = Math.max(...result.checks.map((c) => c.id.length));
   for (const [source, checks] of groups) {
-    if (source !== '') lines.push(`attestation ${source}`);
+    if (source !== '') lines.push(`attestation ${source}${referrerNote(result, source)}`);
     for (const check of checks) {
       const status = check.passed ? 'ok  ' : check.category === 'level' ? 'no  ' : 'FAIL';
       const level = check.level === undefined ? '    ' : `L${check.level}  `;
@@ -167,4 +194,11 @@ export function formatResult(artifact: string, result: VerificationResult, minLe
     lines.push(`signer: key ${result.signer.keyId}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** For a registry verification: how the attestation's referrer was found, when its label does not say. */
+function referrerNote(result: VerificationResult, source: string): string {
+  const report = (result as Partial<RegistryVerificationResult>).attestations?.find((a) => a.source === source);
+  if (report === undefined || !('referrerSource' in report)) return '';
+  return report.referrer === source ? ` (${report.referrerSource})` : ` (${report.referrerSource} ${report.referrer})`;
 }
