@@ -301,7 +301,8 @@ export class RegistryClient {
     const parsed = parseManifest(manifest, mediaType, context);
     if (parsed.subject === undefined) throw this.error('REGISTRY_REJECTED', ref, 'a referrer needs a subject');
     const subject = parsed.subject;
-    const digest = await this.putManifest(ref.withDigest(digestOf(manifest)), manifest, mediaType);
+    // by digest alone: written at the reference's tag, the referrer would take the tag from the image
+    const digest = await this.putManifest(ref.atDigest(digestOf(manifest)), manifest, mediaType);
     const artifactType = parsed.artifactType ?? (parsed.kind === 'manifest' ? parsed.config.mediaType : undefined);
     const descriptor: Descriptor = {
       mediaType,

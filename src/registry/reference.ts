@@ -72,6 +72,11 @@ export class ImageReference {
     return new ImageReference({ registry: this.registry, repository: this.repository, tag: this.tag, digest });
   }
 
+  /** The same repository at `digest` alone: what a write names so that no tag moves. */
+  atDigest(digest: string): ImageReference {
+    return new ImageReference({ registry: this.registry, repository: this.repository, digest });
+  }
+
   /** The same repository at `tag`, without a digest. */
   withTag(tag: string): ImageReference {
     return new ImageReference({ registry: this.registry, repository: this.repository, tag });

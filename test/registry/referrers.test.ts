@@ -59,6 +59,7 @@ describe('referrers', () => {
     const bundle = await writer.attachReferrer(ref, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest);
     const sbom = await writer.attachReferrer(ref, referrer('sbom', MEDIA_TYPES.cyclonedxJson), MEDIA_TYPES.ociManifest);
     expect([...registry.tags.keys()]).toEqual(['app:1']);
+    expect((await client().resolve(ref)).digest).toBe(digest);
     const all = await client().referrers(ref, digest);
     expect(all.map((r) => [r.digest, r.artifactType, r.source])).toEqual([
       [bundle.digest, MEDIA_TYPES.sigstoreBundle, 'referrers-api'],
@@ -74,6 +75,7 @@ describe('referrers', () => {
     const bundle = await client().attachReferrer(ref, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest);
     const tag = `sha256-${digest.slice(7)}`;
     expect(registry.tags.has(`app:${tag}`)).toBe(true);
+    expect((await client().resolve(ref)).digest).toBe(digest);
     const found = await client().referrers(ref, digest);
     expect(found).toEqual([{ ...bundle, source: 'referrers-tag', tag }]);
   });
