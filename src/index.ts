@@ -129,6 +129,12 @@ export type {
   VerifyBundleOptions,
   VerifySlsaLevelOptions,
 } from './verify/index.js';
+export type {
+  VerifyRegistryOptions,
+  RegistryVerificationResult,
+  RegistryVerificationCheck,
+  RegistryAttestationReport,
+} from './verify/registry-input.js';
 
 export { RegistryClient, RegistryError, parseReference, ImageReference, MEDIA_TYPES as OCI_MEDIA_TYPES } from './registry/index.js';
 export type {
