@@ -240,7 +240,8 @@ function dedupeWarnings(warnings: SbomWarning[]): SbomWarning[] {
 
 function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[], strict: boolean): void {
   // A lockfile source is that one file: if it cannot be read there is no SBOM to give. A file
-  // beside it that cannot be read (a manifest) costs what it would have added, as in a directory.
+  // beside it that cannot be read (a manifest) costs what it would have added, as in a directory,
+  // and so does an entry of it left out (PACKAGE_SKIPPED): the rest of the file is still the SBOM.
   const lockfile = basename(source);
   const unreadable = warnings.find((w) => w.code === 'METADATA_UNPARSABLE' && (w.path === undefined || w.path.replace(/^\/+/, '') === lockfile));
   if (kind === 'lockfile' && unreadable) {
@@ -248,8 +249,11 @@ function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[
   }
   const first = warnings[0];
   if (strict && first) {
-    throw new SealkitError(first.code, `${first.message} (strict mode)`, {
-      details: { ...(first.path ? { path: first.path } : {}), ...(first.layer ? { layer: first.layer } : {}) },
+    // SealkitErrorCode has no code for an entry left out: it fails as METADATA_UNPARSABLE, with
+    // the warning's own code in the details
+    const code = first.code === 'PACKAGE_SKIPPED' ? 'METADATA_UNPARSABLE' : first.code;
+    throw new SealkitError(code, `${first.message} (strict mode)`, {
+      details: { ...(first.path ? { path: first.path } : {}), ...(first.layer ? { layer: first.layer } : {}), ...(code !== first.code ? { warning: first.code } : {}) },
     });
   }
 }

@@ -151,7 +151,14 @@ export interface SourceDescription {
 
 /** Something the scan could not fully use; reported, never swallowed. */
 export interface SbomWarning {
-  code: 'FILE_TOO_LARGE' | 'LINK_NOT_FOLLOWED' | 'METADATA_UNPARSABLE' | 'PATH_UNREADABLE';
+  /**
+   * `METADATA_UNPARSABLE`: metadata that could not be read as its format (as a rule a whole
+   * file, of which nothing was used). `PACKAGE_SKIPPED`: an entry of a file that was read (a
+   * lockfile entry without a version, a requirement that pins none, a line or a dependency that
+   * names no locked package) was left out, the message says which and why, and the rest of the
+   * file was used.
+   */
+  code: 'FILE_TOO_LARGE' | 'LINK_NOT_FOLLOWED' | 'METADATA_UNPARSABLE' | 'PACKAGE_SKIPPED' | 'PATH_UNREADABLE';
   message: string;
   path?: string;
   layer?: string;

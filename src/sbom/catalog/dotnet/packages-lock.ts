@@ -81,6 +81,7 @@ function parseLockFiles(files: readonly CatalogFile[], context: CatalogContext):
 
 function readLockFile(file: CatalogFile, context: CatalogContext, projectFiles: ReadonlyMap<string, string[]>, result: Required<CatalogResult>): void {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let document: unknown;
   try {
     document = JSON.parse(file.content.toString('utf8'));
@@ -139,7 +140,7 @@ function readLockFile(file: CatalogFile, context: CatalogContext, projectFiles: 
       if (pkg.draft.metadata.contentHash === undefined && entry.contentHash !== undefined) pkg.draft.metadata.contentHash = entry.contentHash;
     }
   }
-  if (malformed > 0) warn(`${malformed} NuGet lock file entries without a resolved version or not objects were skipped`);
+  if (malformed > 0) skip(`${malformed} NuGet lock file entries without a resolved version or not objects were skipped`);
 
   const project = toProject(file.path, projectFiles);
   result.projects.push(project);

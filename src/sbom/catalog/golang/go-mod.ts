@@ -44,8 +44,9 @@ function parseGoModFiles(files: readonly CatalogFile[], context: CatalogContext)
 
 function readGoMod(file: CatalogFile, context: CatalogContext, result: Required<CatalogResult>): void {
   const warn = (message: string, path = file.path) => context.warn({ code: 'METADATA_UNPARSABLE', message, path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   const mod = parseGoMod(file.content.toString('utf8'));
-  if (mod.problems.length > 0) warn(`go.mod lines skipped: ${summarize(mod.problems)}`);
+  if (mod.problems.length > 0) skip(`go.mod lines skipped: ${summarize(mod.problems)}`);
   const hashes = readSums(file.path, context, warn);
 
   const project = toProject(file.path, mod);
@@ -62,7 +63,7 @@ function readGoMod(file: CatalogFile, context: CatalogContext, result: Required<
     try {
       draft = toDraft(file.path, requirement, replacementOf(requirement, mod.replace), hashes);
     } catch (error) {
-      warn(`Go module skipped: ${(error as Error).message}`);
+      skip(`Go module skipped: ${(error as Error).message}`);
       continue;
     }
     const existing = seen.get(draft.purl);

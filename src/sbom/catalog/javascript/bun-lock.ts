@@ -32,6 +32,7 @@ const NOT_PACKAGES = ['workspace:', 'link:', 'root:'];
 
 function parseBunLock(file: CatalogFile, context: CatalogContext): CatalogResult | undefined {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let lock: unknown;
   try {
     lock = parseJsonc(file.content.toString('utf8'));
@@ -54,7 +55,7 @@ function parseBunLock(file: CatalogFile, context: CatalogContext): CatalogResult
     const entry = lock.packages[key];
     const ident = Array.isArray(entry) && typeof entry[0] === 'string' ? splitIdent(entry[0]) : undefined;
     if (!Array.isArray(entry) || ident === undefined || ident.rest === '') {
-      warn(`bun.lock package ${JSON.stringify(key)} has no name and version`);
+      skip(`bun.lock package ${JSON.stringify(key)} has no name and version`);
       continue;
     }
     if (NOT_PACKAGES.some((protocol) => ident.rest.startsWith(protocol))) continue;
@@ -72,7 +73,7 @@ function parseBunLock(file: CatalogFile, context: CatalogContext): CatalogResult
       refs.set(key, graph.addPackage({ name: ident.name, version: ident.rest, metadata }));
       infos.set(key, info);
     } catch (error) {
-      warn(`bun.lock package ${JSON.stringify(key)}: ${(error as Error).message}`);
+      skip(`bun.lock package ${JSON.stringify(key)}: ${(error as Error).message}`);
     }
   }
   for (const [key, info] of infos) {

@@ -36,6 +36,7 @@ const DEPENDENCY_MAPS: ReadonlyArray<[string, RelationshipType]> = [
 
 function parsePnpmLock(file: CatalogFile, context: CatalogContext): CatalogResult | undefined {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let lock: unknown;
   try {
     lock = parseYaml(file.content.toString('utf8'), { maxAliasCount: 0 });
@@ -66,7 +67,7 @@ function parsePnpmLock(file: CatalogFile, context: CatalogContext): CatalogResul
     const name = isRecord(entry) && typeof entry.name === 'string' ? entry.name : ident?.name;
     const locked = isRecord(entry) && (typeof entry.version === 'string' || typeof entry.version === 'number') ? String(entry.version) : ident?.rest;
     if (!isRecord(entry) || name === undefined || locked === undefined || locked === '') {
-      warn(`pnpm-lock.yaml package ${JSON.stringify(key)} has no name or version`);
+      skip(`pnpm-lock.yaml package ${JSON.stringify(key)} has no name or version`);
       continue;
     }
     const metadata: Record<string, string> = {};
@@ -79,7 +80,7 @@ function parsePnpmLock(file: CatalogFile, context: CatalogContext): CatalogResul
     try {
       refs.set(id, graph.addPackage({ name, version: locked, metadata }));
     } catch (error) {
-      warn(`pnpm-lock.yaml package ${JSON.stringify(key)}: ${(error as Error).message}`);
+      skip(`pnpm-lock.yaml package ${JSON.stringify(key)}: ${(error as Error).message}`);
     }
   }
   const resolve = (dependency: string, value: unknown): string | undefined => {

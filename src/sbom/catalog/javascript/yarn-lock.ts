@@ -36,6 +36,7 @@ interface YarnEntry {
 function parseYarnLock(file: CatalogFile, context: CatalogContext): CatalogResult | undefined {
   const text = file.content.toString('utf8');
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let document: unknown;
   let berry: boolean;
   try {
@@ -66,7 +67,7 @@ function parseYarnLock(file: CatalogFile, context: CatalogContext): CatalogResul
   for (const entry of entries) {
     const identity = berry ? berryIdentity(entry) : v1Identity(entry);
     if (identity === undefined) {
-      warn(`yarn.lock entry ${JSON.stringify(entry.descriptors.join(', '))} has no name or version`);
+      skip(`yarn.lock entry ${JSON.stringify(entry.descriptors.join(', '))} has no name or version`);
       continue;
     }
     if (identity.workspace !== undefined) {
@@ -86,7 +87,7 @@ function parseYarnLock(file: CatalogFile, context: CatalogContext): CatalogResul
       refs.set(entry, ref);
       names.set(ref, identity.name);
     } catch (error) {
-      warn(`yarn.lock entry ${JSON.stringify(identity.name)}: ${(error as Error).message}`);
+      skip(`yarn.lock entry ${JSON.stringify(identity.name)}: ${(error as Error).message}`);
     }
   }
   const lookup = (name: string, range: string): string | undefined => {

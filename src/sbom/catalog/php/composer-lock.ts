@@ -49,6 +49,7 @@ function parseComposerLocks(files: readonly CatalogFile[], context: CatalogConte
 
 function readLockfile(file: CatalogFile, context: CatalogContext, result: Required<CatalogResult>): void {
   const warn = (message: string, path = file.path) => context.warn({ code: 'METADATA_UNPARSABLE', message, path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   const lock = parseJson(file.content, (message) => warn(`invalid composer.lock: ${message}`));
   if (lock === undefined) return;
   if (!isRecord(lock) || !Array.isArray(lock.packages)) {
@@ -71,7 +72,7 @@ function readLockfile(file: CatalogFile, context: CatalogContext, result: Requir
     }
   }
   const total = lock.packages.length + devList.length;
-  if (skipped > 0) warn(`${skipped} of ${total} composer.lock packages without a name or version were skipped`);
+  if (skipped > 0) skip(`${skipped} of ${total} composer.lock packages without a name or version were skipped`);
 
   const byName = new Map<string, LockEntry>();
   const byProvided = new Map<string, LockEntry>();

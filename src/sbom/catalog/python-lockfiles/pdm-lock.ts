@@ -43,6 +43,7 @@ export function parsePdmLock(file: CatalogFile, context: CatalogContext): Catalo
   const lock = readToml(file, context, 'pdm.lock');
   if (lock === undefined) return undefined;
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   const metadata = isRecord(lock.metadata) ? lock.metadata : {};
   const lockVersion = text(metadata, 'lock_version');
   if (lockVersion === undefined || !lockVersion.startsWith('4.')) {
@@ -79,7 +80,7 @@ export function parsePdmLock(file: CatalogFile, context: CatalogContext): Catalo
     if (Array.isArray(raw.dependencies)) list.push(...raw.dependencies.filter((d): d is string => typeof d === 'string'));
     dependencies.set(draft, list);
   }
-  if (skipped > 0) warn(`${skipped} pdm.lock packages without a name or version were skipped`);
+  if (skipped > 0) skip(`${skipped} pdm.lock packages without a name or version were skipped`);
 
   const relationships: RelationshipDraft[] = [];
   const linked = new Set<string>();

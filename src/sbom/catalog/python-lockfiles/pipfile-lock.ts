@@ -37,6 +37,7 @@ function parsePipfileLocks(files: readonly CatalogFile[], context: CatalogContex
 /** One `Pipfile.lock`. */
 export function parsePipfileLock(file: CatalogFile, context: CatalogContext): CatalogResult | undefined {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let lock: unknown;
   try {
     lock = JSON.parse(file.content.toString('utf8'));
@@ -82,7 +83,7 @@ export function parsePipfileLock(file: CatalogFile, context: CatalogContext): Ca
       (section === 'default' ? inDefault : inDevelop).add(draft.ref);
     }
   }
-  if (unversioned.length > 0) warn(`Pipfile.lock entries with no version or ref were skipped: ${unversioned.sort().join(', ')}`);
+  if (unversioned.length > 0) skip(`Pipfile.lock entries with no version or ref were skipped: ${unversioned.sort().join(', ')}`);
   const drafts = packages.all();
   for (const draft of drafts) if (inDevelop.has(draft.ref) && !inDefault.has(draft.ref)) draft.dev = true;
 

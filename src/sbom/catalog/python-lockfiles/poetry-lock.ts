@@ -44,6 +44,7 @@ export function parsePoetryLock(file: CatalogFile, context: CatalogContext): Cat
   const lock = readToml(file, context, 'poetry.lock');
   if (lock === undefined) return undefined;
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   if (!Array.isArray(lock.package) && lock.package !== undefined) {
     warn('invalid poetry.lock: "package" is not an array of tables');
     return undefined;
@@ -77,7 +78,7 @@ export function parsePoetryLock(file: CatalogFile, context: CatalogContext): Cat
     seen.add(draft);
     entries.push({ draft, raw });
   }
-  if (skipped > 0) warn(`${skipped} poetry.lock packages without a name or version were skipped`);
+  if (skipped > 0) skip(`${skipped} poetry.lock packages without a name or version were skipped`);
 
   const relationships: RelationshipDraft[] = [];
   const linked = new Set<string>();

@@ -46,7 +46,7 @@ export function parseRequirementsFile(file: CatalogFile, context: CatalogContext
   const constraints = new Map<string, string>();
   const requirements: Array<{ requirement: Requirement; hashes: string[]; editable: boolean; path: string }> = [];
   const visited = new Set<string>();
-  const warn = (message: string, path = file.path) => context.warn({ code: 'METADATA_UNPARSABLE', message, path });
+  const skip = (message: string, path = file.path) => context.warn({ code: 'PACKAGE_SKIPPED', message, path });
 
   const visit = (path: string, content: Buffer, constraint: boolean, depth: number) => {
     visited.add(path);
@@ -54,7 +54,7 @@ export function parseRequirementsFile(file: CatalogFile, context: CatalogContext
       const parsed = parseLine(line);
       if (parsed === undefined) continue;
       if (parsed === 'unparsable') {
-        warn(`unparsable requirement line: ${line.slice(0, 200)}`, path);
+        skip(`unparsable requirement line: ${line.slice(0, 200)}`, path);
         continue;
       }
       if (parsed.kind === 'include') {
@@ -92,7 +92,7 @@ export function parseRequirementsFile(file: CatalogFile, context: CatalogContext
     });
     if (path !== file.path && !draft.locations.some((location) => location.path === path)) draft.locations.push({ path });
   }
-  if (skippedUrls.length > 0) warn(`URL requirements that pin no version were skipped: ${skippedUrls.join(', ')}`);
+  if (skippedUrls.length > 0) skip(`URL requirements that pin no version were skipped: ${skippedUrls.join(', ')}`);
   return packages.all();
 }
 

@@ -61,6 +61,7 @@ export function parseUvLock(file: CatalogFile, context: CatalogContext): Catalog
   const lock = readToml(file, context, 'uv.lock');
   if (lock === undefined) return undefined;
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   if (lock.version !== 1) {
     warn(`unsupported uv.lock version ${JSON.stringify(lock.version ?? null)}`);
     return undefined;
@@ -115,7 +116,7 @@ export function parseUvLock(file: CatalogFile, context: CatalogContext): Catalog
     const key = normalizePythonName(name);
     byName.set(key, [...(byName.get(key) ?? []), entry]);
   }
-  if (skipped > 0) warn(`${skipped} uv.lock packages without a name, or a version outside the workspace, were skipped`);
+  if (skipped > 0) skip(`${skipped} uv.lock packages without a name, or a version outside the workspace, were skipped`);
 
   const resolve = (dependency: UvDependency): UvEntry[] => {
     const all = byName.get(normalizePythonName(dependency.name)) ?? [];

@@ -49,12 +49,13 @@ function parseGemLockfiles(files: readonly CatalogFile[], context: CatalogContex
 
 function readLockfile(file: CatalogFile, context: CatalogContext, result: Required<CatalogResult>): void {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   const lock = readGemLockfile(file.content.toString('utf8'));
   if (lock.specs.length === 0 && lock.dependencies.length === 0) {
     warn('not a Bundler lockfile: no locked gems and no DEPENDENCIES');
     return;
   }
-  if (lock.unreadLines > 0) warn(`${lock.unreadLines} lines of the Bundler lockfile were not understood and were skipped`);
+  if (lock.unreadLines > 0) skip(`${lock.unreadLines} lines of the Bundler lockfile were not understood and were skipped`);
 
   const byName = new Map<string, GemEntry[]>();
   const entries = new Map<string, GemEntry>();

@@ -62,6 +62,7 @@ function parseCargoLocks(files: readonly CatalogFile[], context: CatalogContext)
 
 function readLockfile(file: CatalogFile, context: CatalogContext, result: Required<CatalogResult>): void {
   const warn = (message: string) => context.warn({ code: 'METADATA_UNPARSABLE', message, path: file.path });
+  const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let document: Record<string, unknown>;
   try {
     document = parseToml(file.content.toString('utf8'));
@@ -89,7 +90,7 @@ function readLockfile(file: CatalogFile, context: CatalogContext, result: Requir
     if (entry === undefined) skipped++;
     else entries.push(entry);
   }
-  if (skipped > 0) warn(`${skipped} of ${raws.length} Cargo.lock packages without a name or version were skipped`);
+  if (skipped > 0) skip(`${skipped} of ${raws.length} Cargo.lock packages without a name or version were skipped`);
 
   const byName = new Map<string, LockEntry[]>();
   for (const entry of entries) {
@@ -112,7 +113,7 @@ function readLockfile(file: CatalogFile, context: CatalogContext, result: Requir
       else if (target !== entry && !entry.dependencies.includes(target)) entry.dependencies.push(target);
     }
   }
-  if (unresolved > 0) warn(`${unresolved} Cargo.lock dependencies name no single package of the lockfile`);
+  if (unresolved > 0) skip(`${unresolved} Cargo.lock dependencies name no single package of the lockfile`);
 
   const marks = markDevPackages(file.path, entries, context.resolver);
   for (const entry of entries) {

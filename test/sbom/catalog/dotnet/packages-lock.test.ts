@@ -178,7 +178,7 @@ describe('dotnet-packages-lock on written files', () => {
       ['/a/packages.lock.json', 'METADATA_UNPARSABLE'],
       ['/b/packages.lock.json', 'METADATA_UNPARSABLE'],
       ['/c/packages.lock.json', 'METADATA_UNPARSABLE'],
-      ['/d/packages.lock.json', 'METADATA_UNPARSABLE'],
+      ['/d/packages.lock.json', 'PACKAGE_SKIPPED'],
     ]);
     expect(run.warnings[1]?.message).toBe('unsupported NuGet lock file version 3');
     expect(run.warnings[3]?.message).toContain('3 NuGet lock file entries');

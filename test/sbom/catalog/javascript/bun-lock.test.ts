@@ -122,6 +122,15 @@ describe('bun-lock on inline lockfiles', () => {
     expect(edges).toEqual(new Set(['project:app -> real@1.0.0 depends-on', 'project:app -> g@github:o/g#abc depends-on', 'project:a -> real@2.0.0 depends-on']));
   });
 
+  it('leaves out a package entry without a name and version, with a warning, and reads the others', () => {
+    const result = run('{"lockfileVersion": 1, "packages": {"ok": ["ok@1.0.0", "", {}, "sha512-x"], "bad": "bad@1.0.0", "empty": []}}');
+    expect(result.packages.map((p) => p.purl)).toEqual(['pkg:npm/ok@1.0.0']);
+    expect(result.warnings.map((w) => [w.code, w.message])).toEqual([
+      ['PACKAGE_SKIPPED', 'bun.lock package "bad" has no name and version'],
+      ['PACKAGE_SKIPPED', 'bun.lock package "empty" has no name and version'],
+    ]);
+  });
+
   it.each([
     ['invalid JSON', '{"lockfileVersion": 1, "packages": {'],
     ['no packages', '{"lockfileVersion": 1}'],

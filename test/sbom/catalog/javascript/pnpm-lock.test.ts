@@ -91,6 +91,12 @@ describe('pnpm-lock on inline lockfiles', () => {
     expect(result.relationships).toHaveLength(1);
   });
 
+  it('leaves out a package entry without a version, with a warning, and reads the others', () => {
+    const result = run(["lockfileVersion: '9.0'", 'packages:', '  ok@1.0.0: {}', '  nover@: {}', 'snapshots:', '  ok@1.0.0: {}'].join('\n'));
+    expect(result.packages.map((p) => p.purl)).toEqual(['pkg:npm/ok@1.0.0']);
+    expect(result.warnings.map((w) => [w.code, w.message])).toEqual([['PACKAGE_SKIPPED', 'pnpm-lock.yaml package "nover@" has no name or version']]);
+  });
+
   it.each([
     ['invalid YAML', 'lockfileVersion: [\n'],
     ['a list', '- a\n'],

@@ -129,9 +129,9 @@ describe('php-composer-lock: bad input', () => {
     const text = JSON.stringify({ packages: [{ name: 'psr/log', version: '1.1.2' }, { name: 'x/y' }, 3] });
     const result = run({ '/composer.lock': text, '/composer.json': '{"name": ' });
     expect(result.packages.map((p) => p.name)).toEqual(['psr/log']);
-    expect(result.warnings.map((w) => [w.path, w.message])).toEqual([
-      ['/composer.lock', expect.stringMatching(/2 of 3/)],
-      ['/composer.json', expect.stringMatching(/invalid composer.json/)],
+    expect(result.warnings.map((w) => [w.path, w.code, w.message])).toEqual([
+      ['/composer.lock', 'PACKAGE_SKIPPED', expect.stringMatching(/2 of 3/)],
+      ['/composer.json', 'METADATA_UNPARSABLE', expect.stringMatching(/invalid composer.json/)],
     ]);
   });
 

@@ -61,7 +61,7 @@ describe('python-pipfile-lock details', () => {
     expect(ids(run)).toEqual(['idna@3.6', 'pytest@8.0.0', 'requests@2.31.0', 'tool@abc123']);
     expect(run.packages.filter((p) => p.dev).map((p) => p.name).sort()).toEqual(['pytest', 'tool']);
     expect(edges(run)).toEqual(['app -> pytest dev-depends-on', 'app -> requests depends-on']);
-    expect(run.warnings.map((w) => w.message)).toEqual(['Pipfile.lock entries with no version or ref were skipped: local']);
+    expect(run.warnings.map((w) => [w.code, w.message])).toEqual([['PACKAGE_SKIPPED', 'Pipfile.lock entries with no version or ref were skipped: local']]);
   });
 
   it('warns on invalid JSON and on JSON that is no Pipfile.lock', () => {

@@ -104,7 +104,7 @@ describe('python-poetry-lock details', () => {
     expect(run.packages).toEqual([]);
     expect(run.warnings.map((w) => [w.code, w.path])).toEqual([
       ['METADATA_UNPARSABLE', '/a/poetry.lock'],
-      ['METADATA_UNPARSABLE', '/b/poetry.lock'],
+      ['PACKAGE_SKIPPED', '/b/poetry.lock'],
     ]);
   });
 });

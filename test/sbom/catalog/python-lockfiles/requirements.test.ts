@@ -95,7 +95,7 @@ describe('python-requirements line forms', () => {
       ].join('\n'),
     });
     expect(ids(result)).toEqual(['attrs@23.1.0', 'click@8.1.7', 'pip@23.3.1']);
-    expect(result.warnings.map((w) => w.message)).toEqual(['URL requirements that pin no version were skipped: tool @ git+https://example.org/tool.git@main']);
+    expect(result.warnings.map((w) => [w.code, w.message])).toEqual([['PACKAGE_SKIPPED', 'URL requirements that pin no version were skipped: tool @ git+https://example.org/tool.git@main']]);
   });
 
   it('matches requirements*.txt, *-requirements.txt and requirements/*.txt, not installed trees', () => {

@@ -141,7 +141,7 @@ describe('ruby-gemfile-lock: bad input', () => {
     const text = ['GEM', '  remote: https://rubygems.org/', '  specs:', '    rack (3.1.7)', '    broken line here', '<<<<<<< HEAD', '    json (2.7.1)', '', 'DEPENDENCIES', '  rack', '  json'].join('\n');
     const result = run(text);
     expect(result.packages.map((p) => p.name)).toEqual(['rack', 'json']);
-    expect(result.warnings).toEqual([expect.objectContaining({ message: expect.stringMatching(/^2 lines/) })]);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: 'PACKAGE_SKIPPED', message: expect.stringMatching(/^2 lines/) })]);
   });
 
   it('reads a pinned dependency and a megabyte-long line without backtracking over it', () => {

@@ -237,6 +237,7 @@ describe('rust-cargo-lock: bad input', () => {
     expect(describeRun(result).packages).toEqual(['a@1.0.0', 'b@1.0.0', 'c@1.0.0', 'c@2.0.0']);
     expect(describeRun(result).edges).toEqual(['a@1.0.0 -> b@1.0.0']);
     expect(result.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/1 of 5 .*skipped/), expect.stringMatching(/2 Cargo.lock dependencies/)]);
+    expect(result.warnings.map((w) => w.code)).toEqual(['PACKAGE_SKIPPED', 'PACKAGE_SKIPPED']);
   });
 
   it('reads files in vendor, target and Cargo caches not at all', () => {
