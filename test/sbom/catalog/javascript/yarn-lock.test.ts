@@ -91,7 +91,8 @@ describe.each(['yarn-v1', 'yarn-berry-v8'])('yarn-lock on the workspace project,
 
 describe('yarn-lock on inline lockfiles', () => {
   it('reads a Yarn 3 lockfile (__metadata version 6), whose dependency ranges have no npm: protocol', () => {
-    // entries as Yarn 3.8.7 wrote them for the workspace project of the yarn-berry-v8 fixture
+    // __metadata and five entries of the lockfile Yarn 3.8.7 wrote for the workspace project of
+    // the yarn-berry-v8 fixture; checksums shortened, the root's dependencies cut to two
     const text = [
       '__metadata:\n  version: 6\n  cacheKey: 8\n',
       '"@isaacs/fs-minipass@npm:^4.0.0":\n  version: 4.0.1\n  resolution: "@isaacs/fs-minipass@npm:4.0.1"\n  dependencies:\n    minipass: ^7.0.4\n  checksum: 5d36\n  languageName: node\n  linkType: hard\n',
