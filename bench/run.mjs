@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let exitCode = 0;
-for (const name of ['sbom.mjs', 'lockfile.mjs', 'hash.mjs', 'verify.mjs', 'registry-sbom.mjs']) {
+for (const name of ['sbom.mjs', 'lockfile.mjs', 'hash.mjs', 'verify.mjs', 'promote.mjs', 'registry-sbom.mjs']) {
   const script = path.join(here, name);
   if (!existsSync(script)) continue;
   const args = name === 'sbom.mjs' ? process.argv.slice(2) : [];
