@@ -8,7 +8,7 @@
  * a project.
  * @module
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../parsers.js';
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../cataloger.js';
 import { isRecord } from '../node-modules.js';

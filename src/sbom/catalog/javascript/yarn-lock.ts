@@ -7,7 +7,7 @@
  * members come from the lockfile (Berry) and the `package.json` files beside it.
  * @module
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../parsers.js';
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../cataloger.js';
 import { isRecord } from '../node-modules.js';

@@ -11,7 +11,7 @@
  * dev (see `cargo-dev.ts`).
  * @module
  */
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../parsers.js';
 import { buildPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
 import { markDevPackages, type DevNode } from './cargo-dev.js';
