@@ -154,7 +154,7 @@ export type {
   ResolvedDescriptor,
   RegistryProgress,
 } from './registry/index.js';
-export { promote, VSA_PREDICATE_TYPE, type PromoteOptions, type PromoteResult, type PromoteProgress, type PromoteRegistryOptions, type PromotionPolicy, type PromotionEvidence, type PromotionVerifier, type VerifiedReferrer, type CopySummary, type PromotionVsa, type PromotionVsaOptions, type VerificationSummaryPredicate } from './registry/promote.js';
+export { promote, VSA_PREDICATE_TYPE, type PromoteOptions, type PromoteResult, type PromoteProgress, type PromoteRegistryOptions, type PromotionPolicy, type PromotionEvidence, type PromotionVerifier, type VerifiedReferrer, type CopySummary, type PromotionVsa, type PromotionVsaOptions, type VerificationSummaryPredicate } from './promote/promote.js';
 export { attachSbom, sbomMediaType } from './registry/attach.js';
 export { discoverReferrers } from './registry/discover.js';
 export type { AttachSbomInput, AttachSbomOptions, AttachSbomResult } from './registry/attach.js';

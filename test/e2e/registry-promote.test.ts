@@ -13,7 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { isSealkitError } from '../../src/errors.js';
 import { attachSbom, bundleArtifact, pushArtifact } from '../../src/registry/attach.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { promote } from '../../src/registry/promote.js';
+import { promote } from '../../src/promote/promote.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
 import { signStatement } from '../../src/sign/dsse.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import { UsageError } from '../../errors.js';
-import { promote, type PromoteResult, type PromotionPolicy, type PromotionVsaOptions } from '../../registry/promote.js';
+import { promote, type PromoteResult, type PromotionPolicy, type PromotionVsaOptions } from '../../promote/promote.js';
 import { parseRegistrySubject } from '../../registry/subject.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { REGISTRY_FLAGS, REGISTRY_HELP, REGISTRY_PASSWORD_ENV, registryClientOptions } from '../registry-options.js';

@@ -7,21 +7,21 @@
  */
 import { UsageError, throwIfAborted } from '../errors.js';
 import { TOOL } from '../version.js';
-import { RegistryClient, type RegistryClientOptions } from './client.js';
-import { executeCopy, pinnedTo, type CopyProgress, type CopySummary } from './promote-copy.js';
-import { checkPromotionPolicy, decide, type PromotionEvidence, type PromotionPolicy, type PromotionVerifier } from './promote-gate.js';
-import { planCopy } from './promote-plan.js';
-import { checkTag } from './promote-tag-guard.js';
-import { attachVsa, buildVsaStatement, type PromotionVsa, type PromotionVsaOptions } from './promote-vsa.js';
-import { RegistryError } from './errors.js';
-import type { ImageReference } from './reference.js';
-import { parseRegistrySubject } from './subject.js';
-import { verifyInRegistry } from './promote-verify.js';
+import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
+import { executeCopy, pinnedTo, type CopyProgress, type CopySummary } from './copy.js';
+import { checkPromotionPolicy, decide, type PromotionEvidence, type PromotionPolicy, type PromotionVerifier } from './gate.js';
+import { planCopy } from './plan.js';
+import { checkTag } from './tag-guard.js';
+import { attachVsa, buildVsaStatement, type PromotionVsa, type PromotionVsaOptions } from './vsa.js';
+import { RegistryError } from '../registry/errors.js';
+import type { ImageReference } from '../registry/reference.js';
+import { parseRegistrySubject } from '../registry/subject.js';
+import { verifyInRegistry } from './verify.js';
 
-export type { PromotionPolicy, PromotionEvidence, PromotionVerifier, VerifiedReferrer } from './promote-gate.js';
-export type { CopySummary, CopyProgress } from './promote-copy.js';
-export { VSA_PREDICATE_TYPE } from './promote-vsa.js';
-export type { PromotionVsa, PromotionVsaOptions, VerificationSummaryPredicate } from './promote-vsa.js';
+export type { PromotionPolicy, PromotionEvidence, PromotionVerifier, VerifiedReferrer } from './gate.js';
+export type { CopySummary, CopyProgress } from './copy.js';
+export { VSA_PREDICATE_TYPE } from './vsa.js';
+export type { PromotionVsa, PromotionVsaOptions, VerificationSummaryPredicate } from './vsa.js';
 
 /** Registry access of a promotion: one client for both ends, or one per end. */
 export type PromoteRegistryOptions =

@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { signStatement, IN_TOTO_STATEMENT_V1, type InTotoStatement } from '../sign/dsse.js';
 import type { SigningOptions } from '../sign/sign-options.js';
-import { bundleArtifact, pushArtifact } from './attach.js';
-import type { RegistryClient } from './client.js';
-import type { PromotionEvidence, PromotionPolicy } from './promote-gate.js';
-import type { ImageReference } from './reference.js';
-import type { Descriptor } from './types.js';
+import { bundleArtifact, pushArtifact } from '../registry/attach.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { PromotionEvidence, PromotionPolicy } from './gate.js';
+import type { ImageReference } from '../registry/reference.js';
+import type { Descriptor } from '../registry/types.js';
 
 /** The predicate type of a SLSA Verification Summary Attestation, version 1. */
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';

@@ -5,9 +5,9 @@
  * @module
  */
 import { isSealkitError } from '../errors.js';
-import type { RegistryClient } from './client.js';
-import { RegistryError } from './errors.js';
-import type { ImageReference } from './reference.js';
+import type { RegistryClient } from '../registry/client.js';
+import { RegistryError } from '../registry/errors.js';
+import type { ImageReference } from '../registry/reference.js';
 
 /** What the destination tag holds now. */
 export type TagState = 'absent' | 'same';

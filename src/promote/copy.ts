@@ -6,10 +6,10 @@
  * @module
  */
 import { isSealkitError, throwIfAborted } from '../errors.js';
-import type { RegistryClient } from './client.js';
-import { mapLimited, type CopyPlan, type PlannedManifest, type PlannedReferrer } from './promote-plan.js';
-import { ImageReference } from './reference.js';
-import type { Descriptor } from './types.js';
+import type { RegistryClient } from '../registry/client.js';
+import { mapLimited, type CopyPlan, type PlannedManifest, type PlannedReferrer } from './plan.js';
+import { ImageReference } from '../registry/reference.js';
+import type { Descriptor } from '../registry/types.js';
 
 /** How each blob reached the destination. */
 export type BlobOutcome = 'present' | 'mounted' | 'streamed';

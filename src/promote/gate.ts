@@ -8,9 +8,9 @@ import { UsageError, VerificationError } from '../errors.js';
 import type { VerificationPolicy } from '../verify/policy/verification-policy.js';
 import type { TrustOptions } from '../verify/trust/resolve-trust.js';
 import type { VerificationResult } from '../verify/verify-types.js';
-import type { RegistryClient } from './client.js';
-import type { ImageReference } from './reference.js';
-import type { ReferrerSource } from './types.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { ImageReference } from '../registry/reference.js';
+import type { ReferrerSource } from '../registry/types.js';
 
 /**
  * What an image must prove before it is promoted: the verification policy of

@@ -10,14 +10,14 @@ import { isSealkitError } from '../../src/errors.js';
 import { signStatement } from '../../src/sign/dsse.js';
 import { bundleArtifact, pushArtifact } from '../../src/registry/attach.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { promote, type PromoteProgress } from '../../src/registry/promote.js';
-import type { PromotionEvidence, PromotionVerifier } from '../../src/registry/promote-gate.js';
-import { VSA_PREDICATE_TYPE } from '../../src/registry/promote-vsa.js';
+import { promote, type PromoteProgress } from '../../src/promote/promote.js';
+import type { PromotionEvidence, PromotionVerifier } from '../../src/promote/gate.js';
+import { VSA_PREDICATE_TYPE } from '../../src/promote/vsa.js';
 import { parseReference, type ImageReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import type { VerificationResult } from '../../src/verify/verify-types.js';
-import { startMemoryRegistry, type MemoryRegistry } from './support/memory-registry.js';
+import { startMemoryRegistry, type MemoryRegistry } from '../registry/support/memory-registry.js';
 
 const registries: MemoryRegistry[] = [];
 afterEach(async () => {

@@ -6,9 +6,9 @@
  * @module
  */
 import { verifyRegistryArtifact } from '../verify/registry-input.js';
-import type { RegistryClient } from './client.js';
-import type { PromotionEvidence, PromotionPolicy, VerifiedReferrer } from './promote-gate.js';
-import type { ImageReference } from './reference.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { PromotionEvidence, PromotionPolicy, VerifiedReferrer } from './gate.js';
+import type { ImageReference } from '../registry/reference.js';
 
 /** Verifies the bundles attached to `subject` (pinned to its digest); nothing attached is not verified. */
 export async function verifyInRegistry(

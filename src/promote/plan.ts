@@ -6,11 +6,11 @@
  * @module
  */
 import { throwIfAborted } from '../errors.js';
-import { RegistryError } from './errors.js';
-import type { RegistryClient } from './client.js';
-import type { ImageReference } from './reference.js';
-import { fallbackTag } from './referrers.js';
-import type { Descriptor, FetchedManifest, Referrer, ReferrerSource } from './types.js';
+import { RegistryError } from '../registry/errors.js';
+import type { RegistryClient } from '../registry/client.js';
+import type { ImageReference } from '../registry/reference.js';
+import { fallbackTag } from '../registry/referrers.js';
+import type { Descriptor, FetchedManifest, Referrer, ReferrerSource } from '../registry/types.js';
 
 // Bounds on what one promotion may walk: far above real images, low enough that a hostile
 // source (an index of a million entries, referrers that refer to referrers) ends in an error.
