@@ -132,6 +132,7 @@ function sourceComponent(sbom: Sbom, ref: string): Models.Component {
   properties.push(
     ['sealkit:image:id', source.imageId],
     ['sealkit:image:manifestDigest', source.manifestDigest],
+    ['sealkit:image:indexDigest', source.indexDigest],
     ['sealkit:image:platform', source.platform],
     ['sealkit:image:tag', source.tag],
     ['sealkit:image:scope', sbom.scope],

@@ -77,6 +77,14 @@ describe('CycloneDX output validates against the official schemas (library stric
 });
 
 describe('CycloneDX metadata', () => {
+  it('records the index digest of an image read through a multi-platform index', () => {
+    const sbom = imageSbom();
+    const indexDigest = `sha256:${'9d'.repeat(32)}`;
+    const root = cdx({ ...sbom, source: { ...sbom.source, scheme: 'registry', indexDigest } }).metadata.component;
+    expect(props(root)).toContainEqual(['sealkit:image:indexDigest', indexDigest]);
+    expect(props(cdx(sbom).metadata.component).map(([name]) => name)).not.toContain('sealkit:image:indexDigest');
+  });
+
   it('describes an image as a container component with its digests, platform, tag and layers', () => {
     const sbom = imageSbom();
     const root = cdx(sbom).metadata.component;
