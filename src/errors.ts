@@ -27,6 +27,7 @@ export type SealkitErrorCode =
   | 'FILE_TOO_LARGE'
   | 'LINK_NOT_FOLLOWED'
   | 'METADATA_UNPARSABLE'
+  | 'PACKAGE_SKIPPED'
   | 'PATH_UNREADABLE'
   // output
   | 'FORMAT_UNSUPPORTED'

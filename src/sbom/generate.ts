@@ -34,7 +34,7 @@ export interface GenerateSbomOptions {
   timestamp?: Date | string | number;
   /** Run only these catalogers (by name, e.g. `dpkg-db`); default all that apply to the source. */
   catalogers?: readonly string[];
-  /** Throw on the first warning (file too large, unreadable metadata, link not followed) instead of reporting it. */
+  /** Throw on the first warning (file too large, unreadable metadata, an entry skipped, link not followed) instead of reporting it; the error has the warning's code. */
   strict?: boolean;
   /**
    * Leave out the packages locked only for development ({@link Package.dev}: every lockfile
@@ -249,11 +249,8 @@ function failOnWarnings(kind: SourceKind, source: string, warnings: SbomWarning[
   }
   const first = warnings[0];
   if (strict && first) {
-    // SealkitErrorCode has no code for an entry left out: it fails as METADATA_UNPARSABLE, with
-    // the warning's own code in the details
-    const code = first.code === 'PACKAGE_SKIPPED' ? 'METADATA_UNPARSABLE' : first.code;
-    throw new SealkitError(code, `${first.message} (strict mode)`, {
-      details: { ...(first.path ? { path: first.path } : {}), ...(first.layer ? { layer: first.layer } : {}), ...(code !== first.code ? { warning: first.code } : {}) },
+    throw new SealkitError(first.code, `${first.message} (strict mode)`, {
+      details: { ...(first.path ? { path: first.path } : {}), ...(first.layer ? { layer: first.layer } : {}) },
     });
   }
 }
