@@ -39,7 +39,7 @@ function parsePnpmLock(file: CatalogFile, context: CatalogContext): CatalogResul
   const skip = (message: string) => context.warn({ code: 'PACKAGE_SKIPPED', message, path: file.path });
   let lock: unknown;
   try {
-    lock = parseYaml(file.content.toString('utf8'), { maxAliasCount: 0 });
+    lock = parseYaml(file.content.toString('utf8'));
   } catch (error) {
     warn(`invalid pnpm-lock.yaml: ${(error as Error).message}`);
     return undefined;

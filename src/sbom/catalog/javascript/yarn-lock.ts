@@ -41,7 +41,7 @@ function parseYarnLock(file: CatalogFile, context: CatalogContext): CatalogResul
   let berry: boolean;
   try {
     berry = /^__metadata:/m.test(text);
-    document = berry ? parseYaml(text, { maxAliasCount: 0, uniqueKeys: false }) : parseYarnV1(text);
+    document = berry ? parseYaml(text, { uniqueKeys: false }) : parseYarnV1(text);
   } catch (error) {
     warn(`invalid yarn.lock: ${(error as Error).message}`);
     return undefined;

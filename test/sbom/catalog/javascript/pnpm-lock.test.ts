@@ -101,6 +101,7 @@ describe('pnpm-lock on inline lockfiles', () => {
     ['invalid YAML', 'lockfileVersion: [\n'],
     ['a list', '- a\n'],
     ['lockfileVersion 5.4', "lockfileVersion: 5.4\npackages: {}\n"],
+    ['an alias', "lockfileVersion: '9.0'\npackages:\n  a@1.0.0: &x {}\n  b@1.0.0: *x\n"],
   ])('warns for %s', (_label, text) => {
     const result = run(text);
     expect(result.packages).toEqual([]);

@@ -128,6 +128,7 @@ describe('yarn-lock on inline lockfiles', () => {
   it.each([
     ['invalid Berry YAML', '__metadata:\n  version: 8\n"a@npm:1": [\n'],
     ['a Berry lockfile that is a list', '__metadata:\n- a\n'],
+    ['a Berry lockfile with an alias', '__metadata:\n  version: 8\n"a@npm:1": &x\n  version: 1.0.0\n"b@npm:1": *x\n'],
     ['an unterminated string', '"a@^1:\n  version "1.0.0"\n'],
     ['text after a value', 'a@^1:\n  version "1.0.0" extra\n'],
   ])('warns for %s', (_label, text) => {
