@@ -4,6 +4,8 @@
  * plain HTTP only where allowed, an idle timeout, and cancellation.
  * @module
  */
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../errors.js';
 import { RegistryError } from './errors.js';
@@ -49,6 +51,8 @@ export interface TransportOptions {
 
 const MAX_REDIRECTS = 10;
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** The largest rest of a discarded answer that is still read, to keep its connection for the next request. */
+const REUSE_MAX_BYTES = 64 * 1024;
 
 /** True for `localhost`, `127.0.0.0/8` and `::1` (with or without a port). */
 export function isLoopback(host: string): boolean {
@@ -132,6 +136,11 @@ export class Transport {
     );
   }
 
+  /**
+   * One request and its answer over `node:http`/`node:https`. A streamed body is written with
+   * backpressure (a chunk is pulled from its source only once the socket took the last one) and
+   * is never kept for a replay: a redirect or retry asks the body function for a fresh stream.
+   */
   private async exchange(
     url: URL,
     method: string,
@@ -139,79 +148,87 @@ export class Transport {
     body: HttpRequest['body'],
     request: HttpRequest,
   ): Promise<HttpResponse> {
-    const idle = new AbortController();
-    const signal = this.options.signal ? AbortSignal.any([this.options.signal, idle.signal]) : idle.signal;
-    const timer = setTimeout(() => idle.abort(), this.options.timeout);
-    const fail = (error: unknown): never => {
+    const outer = this.options.signal;
+    const timeout = this.options.timeout;
+    let timedOut = false;
+    let req: ClientRequest | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req?.destroy(new Error(`no answer within ${timeout} ms`));
+    }, timeout);
+    const onAbort = (): void => {
+      req?.destroy(new AbortError({ cause: outer?.reason }));
+    };
+    outer?.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown): never => {
+      finish();
       this.throwIfAborted(error);
-      if (error instanceof RegistryError) throw error;
       // A body stream that failed (a source blob that did not verify) is the real cause.
-      const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof RegistryError || cause instanceof AbortError) throw cause;
-      const why = idle.signal.aborted ? `no answer within ${this.options.timeout} ms` : describe(error);
+      if (error instanceof RegistryError || error instanceof AbortError) throw error;
+      const why = timedOut ? `no answer within ${timeout} ms` : describe(error);
       throw new RegistryError('REGISTRY_UNREACHABLE', `cannot reach ${url.host} for ${request.context.reference}: ${why}`, {
         cause: error,
         details: { ...request.context, host: url.host },
       });
     };
-    let response: Response;
+
+    let res: IncomingMessage;
     try {
-      const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual', signal };
-      if (Buffer.isBuffer(body)) init.body = body;
-      else if (body !== undefined) {
-        const source = body();
-        init.body = ReadableStream.from(touching(source, timer)) as unknown as ReadableStream<Uint8Array>;
-        init.duplex = 'half';
-      }
-      response = await fetch(url, init);
+      this.throwIfAborted();
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const client = url.protocol === 'https:' ? https : http;
+        const sent = client.request(url, { method, headers });
+        req = sent;
+        sent.on('response', resolve);
+        // Stays on for the life of the exchange: a late socket error must not go unhandled.
+        sent.on('error', reject);
+        if (body === undefined) sent.end();
+        else if (Buffer.isBuffer(body)) sent.end(body);
+        else void writeBody(body(), sent, () => timer.refresh());
+      });
     } catch (error) {
       return fail(error);
     }
+    res.on('error', () => undefined);
     timer.refresh();
-    let done = false;
-    const finish = async (): Promise<void> => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      await response.body?.cancel().catch(() => undefined);
+    const discard = async (): Promise<void> => {
+      if (settled) return;
+      finish();
+      // A short rest is read so that the connection can be used again; anything else closes it.
+      const length = Number(res.headers['content-length']);
+      const bodiless = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+      if (bodiless || res.complete || (Number.isSafeInteger(length) && length <= REUSE_MAX_BYTES)) res.resume();
+      else res.destroy();
     };
-    const options = this.options;
     return {
-      status: response.status,
-      headers: response.headers,
+      status: res.statusCode ?? 0,
+      headers: webHeaders(res.rawHeaders),
       url: url.href,
       async *chunks() {
-        if (response.body === null) {
-          done = true;
-          clearTimeout(timer);
-          return;
-        }
-        const reader = response.body.getReader();
+        if (settled) return;
         try {
-          for (;;) {
-            let next: { done: true; value?: undefined } | { done: false; value: Uint8Array };
-            try {
-              next = await reader.read();
-            } catch (error) {
-              done = true;
-              if (options.signal?.aborted) throw new AbortError({ cause: options.signal.reason });
-              return fail(error);
-            }
-            if (next.done) break;
+          for await (const chunk of res as AsyncIterable<Buffer>) {
             timer.refresh();
-            yield next.value;
+            yield chunk;
           }
+          finish();
+        } catch (error) {
+          return fail(error);
         } finally {
-          if (!done) {
-            done = true;
-            clearTimeout(timer);
-            await reader.cancel().catch(() => undefined);
+          if (!settled) {
+            finish();
+            res.destroy();
           }
-          reader.releaseLock();
         }
       },
-      discard: finish,
+      discard,
     };
   }
 
@@ -241,16 +258,57 @@ export function parseRetryAfter(value: string | null | undefined): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-async function* touching(source: AsyncIterable<Uint8Array>, timer: NodeJS.Timeout): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    timer.refresh();
-    yield chunk;
+/**
+ * Writes a streamed body: the next chunk is taken from `source` only once the socket has taken
+ * the last one, so that a fast source never piles up in memory. A source that fails destroys
+ * the request with its error, which the exchange then reports; a request that ends early (the
+ * registry answered, or went away) stops the source.
+ */
+async function writeBody(source: AsyncIterable<Uint8Array>, req: ClientRequest, touch: () => void): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      if (req.destroyed) return;
+      touch();
+      if (!req.write(chunk) && !(await drained(req))) return;
+    }
+    req.end();
+  } catch (error) {
+    req.destroy(error as Error);
   }
 }
 
+/** Resolves true on `drain`, false when the request closed first. */
+function drained(req: ClientRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (open: boolean): void => {
+      req.off('drain', onDrain);
+      req.off('close', onClose);
+      resolve(open);
+    };
+    const onDrain = (): void => settle(true);
+    const onClose = (): void => settle(false);
+    req.on('drain', onDrain);
+    req.on('close', onClose);
+  });
+}
+
+/** Node's raw header list as a `Headers`; a value `Headers` refuses is left out. */
+function webHeaders(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i] as string, raw[i + 1] as string);
+    } catch {
+      // A header no registry sends (a name or value outside HTTP's token rules).
+    }
+  }
+  return headers;
+}
+
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  const own = error as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  if (typeof own.code === 'string' && /^E[A-Z_]+$/.test(own.code)) return own.code;
+  return own.cause?.code ?? own.cause?.message ?? own.message ?? String(error);
 }
 
 function protocol(request: HttpRequest, why: string): RegistryError {
