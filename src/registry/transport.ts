@@ -179,14 +179,15 @@ export class Transport {
       });
     };
 
+    let sent: ClientRequest;
     let res: IncomingMessage;
     try {
       this.throwIfAborted();
-      res = await new Promise<IncomingMessage>((resolve, reject) => {
+      [sent, res] = await new Promise<[ClientRequest, IncomingMessage]>((resolve, reject) => {
         const client = url.protocol === 'https:' ? https : http;
         const sent = client.request(url, { method, headers });
         req = sent;
-        sent.on('response', resolve);
+        sent.on('response', (answer: IncomingMessage) => resolve([sent, answer]));
         // Stays on for the life of the exchange: a late socket error must not go unhandled.
         sent.on('error', reject);
         if (body === undefined) sent.end();
@@ -200,12 +201,28 @@ export class Transport {
     timer.refresh();
     const discard = async (): Promise<void> => {
       if (settled) return;
-      finish();
-      // A short rest is read so that the connection can be used again; anything else closes it.
+      // An answer that came before its request's body was all sent (a refusal, a redirect):
+      // the rest is not sent, and its source is let go.
+      if (!sent.writableFinished) {
+        finish();
+        sent.destroy();
+        return;
+      }
+      // A short rest is read so that the connection serves the next request (which waits for
+      // it, under the idle timeout, rather than open another); anything else closes it.
       const length = Number(res.headers['content-length']);
       const bodiless = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
-      if (bodiless || res.complete || (Number.isSafeInteger(length) && length <= REUSE_MAX_BYTES)) res.resume();
-      else res.destroy();
+      if (bodiless || res.complete || (Number.isSafeInteger(length) && length <= REUSE_MAX_BYTES)) {
+        const ended = new Promise<void>((resolve) => {
+          res.once('end', resolve);
+          res.once('close', resolve);
+        });
+        res.resume();
+        await ended;
+      } else {
+        res.destroy();
+      }
+      finish();
     };
     return {
       status: res.statusCode ?? 0,
@@ -226,6 +243,7 @@ export class Transport {
             finish();
             res.destroy();
           }
+          if (!sent.writableFinished) sent.destroy();
         }
       },
       discard,
