@@ -53,7 +53,10 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
   };
   const progress = { blobsDone: 0, blobsTotal: plan.blobs.length, bytesDone: 0, bytesTotal: plan.blobs.reduce((n, b) => n + b.size, 0) };
   ends.onProgress?.({ ...progress });
-  await mapLimited(plan.blobs, ends.concurrency, async (blob) => {
+  // Largest first: the copy lasts as long as its longest transfer, which then starts at once
+  // instead of waiting for a slot behind configs and small layers that fill the others.
+  const order = [...plan.blobs].sort((a, b) => b.size - a.size);
+  await mapLimited(order, ends.concurrency, async (blob) => {
     throwIfAborted(ends.signal);
     const outcome = await copyBlob(ends, blob);
     summary.blobs[outcome]++;

@@ -1,0 +1,58 @@
+/**
+ * executeCopy between two in-memory registries: blobs start largest first, so that the longest
+ * transfer never waits for a slot behind small ones; every blob arrives byte for byte.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { executeCopy } from '../../src/promote/copy.js';
+import type { CopyPlan } from '../../src/promote/plan.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseReference } from '../../src/registry/reference.js';
+import { MEDIA_TYPES } from '../../src/registry/types.js';
+import { startMemoryRegistry, type MemoryRegistry } from '../registry/support/memory-registry.js';
+
+const registries: MemoryRegistry[] = [];
+afterEach(async () => {
+  await Promise.all(registries.splice(0).map((r) => r.close()));
+});
+
+function sha256(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+describe('executeCopy', () => {
+  it('starts the largest blobs first and copies each byte for byte', async () => {
+    const source = await startMemoryRegistry({ referrersApi: false });
+    const destination = await startMemoryRegistry({ referrersApi: false });
+    registries.push(source, destination);
+    const client = new RegistryClient({ dockerConfig: false, retryDelay: 1 });
+    const from = parseReference(`${source.host}/staging/app@sha256:${'0'.repeat(64)}`);
+    // In manifest order: a config, then layers of mixed sizes, the largest last.
+    const contents = [Buffer.from('{"os":"linux"}'), randomBytes(3000), randomBytes(200), randomBytes(90_000), randomBytes(40_000)];
+    const blobs = contents.map((data, i) => ({
+      mediaType: i === 0 ? MEDIA_TYPES.ociConfig : 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: sha256(data),
+      size: data.length,
+    }));
+    for (const [i, data] of contents.entries()) source.blobs.set(blobs[i]!.digest, data);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: blobs[0], layers: blobs.slice(1) }));
+    const plan: CopyPlan = {
+      top: { digest: sha256(manifest), mediaType: MEDIA_TYPES.ociManifest, bytes: manifest },
+      blobs,
+      manifests: [],
+      referrers: [],
+    };
+    const to = parseReference(`${destination.host}/prod/app@${plan.top.digest}`);
+
+    const summary = await executeCopy(plan, { sourceClient: client, destinationClient: client, source: from, destination: to, concurrency: 1 });
+
+    const pushed = destination.requests
+      .filter((r) => r.method === 'PUT' && r.url.includes('/blobs/uploads/'))
+      .map((r) => new URL(r.url, 'http://x').searchParams.get('digest'));
+    const bySize = [...blobs].sort((a, b) => b.size - a.size).map((b) => b.digest);
+    expect(pushed).toEqual(bySize);
+    for (const [i, data] of contents.entries()) expect(destination.blobs.get(blobs[i]!.digest)?.equals(data)).toBe(true);
+    expect(summary.blobs).toEqual({ present: 0, mounted: 0, streamed: 5, bytesStreamed: contents.reduce((n, c) => n + c.length, 0) });
+    expect(destination.manifests.get(plan.top.digest)?.bytes.equals(manifest)).toBe(true);
+  });
+});
