@@ -7,10 +7,8 @@
  * no package.
  * @module
  */
-import type { License } from '../model.js';
-import { normalizeLicense, normalizeSpdxExpression, uniqueLicenses } from '../license.js';
-import { buildPurl } from '../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
+import { composerLicenses, composerPurl } from './php/composer-package.js';
 import { isRecord, stringField } from './node-modules.js';
 
 /** The Composer cataloger (`php-composer-installed`). */
@@ -144,27 +142,3 @@ function linkNames(links: unknown): string[] {
     .filter((name) => name.includes('/'));
 }
 
-/**
- * `pkg:composer/<vendor>/<name>@<version>`. The version stays as Composer records it (`v1.8.1`):
- * that is the tag Packagist lists and what syft reports too.
- */
-function composerPurl(name: string, version: string): string {
-  const slash = name.indexOf('/');
-  return slash > 0 && slash < name.length - 1
-    ? buildPurl({ type: 'composer', namespace: name.slice(0, slash), name: name.slice(slash + 1), version })
-    : buildPurl({ type: 'composer', name, version });
-}
-
-/**
- * Composer's `license`: one string, or an array meaning a choice between licenses (Composer's
- * schema: "disjunctive"). When every entry is an SPDX expression the choice becomes one
- * `… OR …` expression; otherwise each entry stays a license of its own.
- */
-function composerLicenses(value: unknown): License[] {
-  const declared = (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string' && item.trim() !== '');
-  const licenses = uniqueLicenses(declared.map(normalizeLicense));
-  if (licenses.length < 2 || !licenses.every((license) => 'expression' in license)) return licenses;
-  const joined = licenses.map((license) => `(${(license as { expression: string }).expression})`).join(' OR ');
-  const expression = normalizeSpdxExpression(joined);
-  return expression === undefined ? licenses : [{ expression }];
-}

@@ -14,7 +14,7 @@ import { isRecord } from '../node-modules.js';
 import { parseJsonc } from './jsonc.js';
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestDependencies, manifestIdentity, platformOf, readManifest, splitIdent } from './manifest.js';
-import { mergeResults } from './results.js';
+import { mergeResults } from '../merge-results.js';
 
 /** The bun.lock cataloger (`bun-lock`). */
 export const bunLockCataloger: Cataloger = {

@@ -14,7 +14,7 @@ import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../c
 import { isRecord } from '../node-modules.js';
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestIdentity, platformOf, readManifest, splitIdent } from './manifest.js';
-import { mergeResults } from './results.js';
+import { mergeResults } from '../merge-results.js';
 
 /** The pnpm cataloger (`pnpm-lock`). */
 export const pnpmLockCataloger: Cataloger = {

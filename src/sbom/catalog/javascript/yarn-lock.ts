@@ -13,7 +13,7 @@ import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../c
 import { isRecord } from '../node-modules.js';
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestDependencies, manifestIdentity, readManifest, splitIdent, workspaceManifests, type Manifest } from './manifest.js';
-import { mergeResults } from './results.js';
+import { mergeResults } from '../merge-results.js';
 import { parseYarnV1 } from './yarn-v1-syntax.js';
 
 /** The yarn.lock cataloger (`yarn-lock`). */

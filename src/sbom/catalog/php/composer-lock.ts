@@ -10,10 +10,8 @@
  * @module
  */
 import { posix } from 'node:path';
-import type { License } from '../../model.js';
-import { normalizeLicense, normalizeSpdxExpression, uniqueLicenses } from '../../license.js';
-import { buildPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
+import { composerLicenses, composerPurl } from './composer-package.js';
 
 /** The composer.lock cataloger (`php-composer-lock`). */
 export const composerLockCataloger: Cataloger = {
@@ -163,26 +161,6 @@ function linkNames(links: unknown): string[] {
   return Object.keys(links)
     .map((name) => name.toLowerCase())
     .filter((name) => name.includes('/'));
-}
-
-/** `pkg:composer/<vendor>/<name>@<version>`, the version as Composer records it. */
-function composerPurl(name: string, version: string | undefined): string {
-  const slash = name.indexOf('/');
-  return slash > 0 && slash < name.length - 1
-    ? buildPurl({ type: 'composer', namespace: name.slice(0, slash), name: name.slice(slash + 1), version })
-    : buildPurl({ type: 'composer', name, version });
-}
-
-/**
- * Composer's `license`: a string, or an array that offers a choice between licenses. When every
- * entry is an SPDX expression the choice is one `… OR …` expression, as for installed packages.
- */
-function composerLicenses(value: unknown): License[] {
-  const declared = (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string' && item.trim() !== '');
-  const licenses = uniqueLicenses(declared.map(normalizeLicense));
-  if (licenses.length < 2 || !licenses.every((license) => 'expression' in license)) return licenses;
-  const expression = normalizeSpdxExpression(licenses.map((license) => `(${(license as { expression: string }).expression})`).join(' OR '));
-  return expression === undefined ? licenses : [{ expression }];
 }
 
 function parseJson(bytes: Buffer, onError: (message: string) => void): unknown {

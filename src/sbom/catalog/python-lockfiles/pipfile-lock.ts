@@ -7,6 +7,7 @@
  * @module
  */
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, ProjectDraft, RelationshipDraft } from '../cataloger.js';
+import { mergeResults } from '../merge-results.js';
 import { firstSha256, folderOf, isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, text } from './lock-package.js';
 import { projectDraft, projectEdges, readManifestToml, type DirectDependency } from './pyproject.js';
 import { normalizePythonName } from '../../purl.js';
@@ -23,15 +24,7 @@ export const pipfileLockCataloger: Cataloger = {
 };
 
 function parsePipfileLocks(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
-  const result: Required<CatalogResult> = { packages: [], relationships: [], projects: [] };
-  for (const file of files) {
-    const parsed = parsePipfileLock(file, context);
-    if (parsed === undefined) continue;
-    result.packages.push(...parsed.packages);
-    result.relationships.push(...parsed.relationships);
-    result.projects.push(...(parsed.projects ?? []));
-  }
-  return result;
+  return mergeResults(files, context, 'Pipfile.lock', parsePipfileLock);
 }
 
 /** One `Pipfile.lock`. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
+import { mergeResults } from '../merge-results.js';
 import { markByReachability } from './dependency-marks.js';
 import { firstSha256, isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
 import { MANIFEST_PATTERNS, projectDraft, projectEdges, readPyproject } from './pyproject.js';
@@ -23,15 +24,7 @@ export const poetryLockCataloger: Cataloger = {
 };
 
 function parsePoetryLocks(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
-  const result: Required<CatalogResult> = { packages: [], relationships: [], projects: [] };
-  for (const file of files) {
-    const parsed = parsePoetryLock(file, context);
-    if (parsed === undefined) continue;
-    result.packages.push(...parsed.packages);
-    result.relationships.push(...parsed.relationships);
-    result.projects.push(...(parsed.projects ?? []));
-  }
-  return result;
+  return mergeResults(files, context, 'poetry.lock', parsePoetryLock);
 }
 
 interface PoetryEntry {

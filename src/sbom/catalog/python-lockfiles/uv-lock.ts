@@ -9,6 +9,7 @@
  * @module
  */
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
+import { mergeResults } from '../merge-results.js';
 import { reach } from './dependency-marks.js';
 import { normalizePythonName } from '../../purl.js';
 import { isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
@@ -25,15 +26,7 @@ export const uvLockCataloger: Cataloger = {
 };
 
 function parseUvLocks(files: readonly CatalogFile[], context: CatalogContext): CatalogResult {
-  const result: Required<CatalogResult> = { packages: [], relationships: [], projects: [] };
-  for (const file of files) {
-    const parsed = parseUvLock(file, context);
-    if (parsed === undefined) continue;
-    result.packages.push(...parsed.packages);
-    result.relationships.push(...parsed.relationships);
-    result.projects.push(...(parsed.projects ?? []));
-  }
-  return result;
+  return mergeResults(files, context, 'uv.lock', parseUvLock);
 }
 
 /** A dependency as uv writes it: `{ name, version?, source?, marker?, extra? }`. */

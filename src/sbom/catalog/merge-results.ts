@@ -3,7 +3,7 @@
  * is a warning and the others are still read.
  * @module
  */
-import type { CatalogContext, CatalogFile, CatalogResult } from '../cataloger.js';
+import type { CatalogContext, CatalogFile, CatalogResult } from './cataloger.js';
 
 /** Parses each file with `parse`, warning (never throwing) for one that fails. */
 export function mergeResults(
