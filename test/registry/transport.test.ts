@@ -178,6 +178,46 @@ describe('streamed uploads', () => {
     expect(outcome.complete).toBe(false);
     expect(outcome.bytes).toBeLessThan(5000);
   });
+  it('stops a streamed upload when the signal aborts, and closes its source', async () => {
+    const controller = new AbortController();
+    const server = await serve((req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(202, { location: '/v2/app/blobs/uploads/u1' });
+        return res.end();
+      }
+      // reads the body and never answers; the upload ends only by the client's abort
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes >= 1024 * 1024) controller.abort();
+      });
+      req.on('error', () => undefined);
+    });
+    let closed: () => void = () => undefined;
+    const sourceClosed = new Promise<void>((resolve) => (closed = resolve));
+    let produced = 0;
+    const endless = async function* (): AsyncGenerator<Buffer> {
+      try {
+        // 1 GiB at most, so that a client that ignores the abort fails the bound below instead of hanging
+        for (let i = 0; i < 16384; i++) {
+          produced += 64 * 1024;
+          yield Buffer.alloc(64 * 1024);
+        }
+      } finally {
+        closed();
+      }
+    };
+    let caught: unknown;
+    try {
+      await client({ signal: controller.signal }).pushBlob(parseReference(`${server.host}/app:1`), { digest: `sha256:${'0'.repeat(64)}`, size: 1 << 30 }, endless);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isSealkitError(caught, 'ABORTED')).toBe(true);
+    // the source is let go (a source blob's own request is closed with it)
+    await sourceClosed;
+    expect(produced).toBeLessThan(64 * 1024 * 1024);
+  });
 });
 
 describe('connections', () => {
