@@ -325,7 +325,7 @@ function webHeaders(raw: readonly string[]): Headers {
 
 function describe(error: unknown): string {
   const own = error as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
-  if (typeof own.code === 'string' && /^E[A-Z_]+$/.test(own.code)) return own.code;
+  if (typeof own.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(own.code)) return own.code;
   return own.cause?.code ?? own.cause?.message ?? own.message ?? String(error);
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -265,5 +266,46 @@ describe('connections', () => {
     await after.discard();
     expect(server.connections()).toBe(2);
     expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+describe('https', () => {
+  // A self-signed certificate for 127.0.0.1 made for this test alone (openssl req -x509, P-256,
+  // 100 years); no system trusts it.
+  const KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgwX3dwKBcY27VAat8
+lUDgtYIRRVzMyhz85XUdS6oLWtyhRANCAARyjB8XZi+NdbCjemsOzj1rBHzSirt0
+6rb1I8L8FGhqL89nFilwAp7st7ftD4yGHMwp8Mr+B31t9NUuPiZ1wL91
+-----END PRIVATE KEY-----`;
+  const CERT = `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUWlzac9l5vGrWwFR3ftngQrusovswCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEzMDE4MjAxN1oYDzIxMjYxMTA2
+MTgyMDE3WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAARyjB8XZi+NdbCjemsOzj1rBHzSirt06rb1I8L8FGhqL89nFilwAp7s
+t7ftD4yGHMwp8Mr+B31t9NUuPiZ1wL91o2QwYjAdBgNVHQ4EFgQUXHfB9XCy6Kp9
+pHuUShM3x872yBEwHwYDVR0jBBgwFoAUXHfB9XCy6Kp9pHuUShM3x872yBEwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IQCML4oDPxLqVfTOIl/ik5CtERZl/JXq0UNXUMxCs1/PwQIgXXI0IKgNBhUJ7A/R
+v6YavmjKuECPqKPRpYWq+TeJzF0=
+-----END CERTIFICATE-----`;
+
+  it('speaks TLS to a registry not allowed plain HTTP, and refuses a certificate nobody trusts', async () => {
+    let requests = 0;
+    const server = createHttpsServer({ key: KEY, cert: CERT }, (_req, res) => {
+      requests++;
+      res.end('{}');
+    });
+    servers.push(server as unknown as Server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let caught: unknown;
+    try {
+      await client({ plainHttp: false, retries: 0 }).getManifest(parseReference(`${host}/app:1`));
+    } catch (error) {
+      caught = error;
+    }
+    expect(isSealkitError(caught, 'REGISTRY_UNREACHABLE')).toBe(true);
+    expect((caught as Error).message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(requests).toBe(0);
   });
 });
