@@ -84,13 +84,15 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
   for (const cataloger of catalogers) {
     const selector = selectorOf(cataloger, parseOnly);
     await prepare(cataloger, selector, views);
-    catalogOne(cataloger, selector);
+    if (catalogOne(cataloger, selector)) await settle();
   }
   const distro = distros[last];
   return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
 
-  function catalogOne(cataloger: Cataloger, selector: FileSelector): void {
+  /** Catalogs each view with one cataloger; true when it parsed some file. */
+  function catalogOne(cataloger: Cataloger, selector: FileSelector): boolean {
     const { tag } = selector;
+    let parsed = false;
     const readMatcher = matcherOf([...cataloger.patterns, ...(cataloger.related ?? [])]);
     let previous: Attributed | undefined;
     let previousPrint: string | undefined;
@@ -102,6 +104,7 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
       } else {
         const viewWarnings: SbomWarning[] = [];
         const files = view.files(selector);
+        parsed ||= files.length > 0;
         const distro = distros[view.index];
         const result: CatalogResult =
           files.length === 0
@@ -121,7 +124,22 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
       previous = current;
       previousPrint = print;
     }
+    return parsed;
   }
+}
+
+/**
+ * After a cataloger that parsed files: lets what it loaded and gives up at the next turn of the
+ * event loop go (SQLite, see rpm/sqlite.ts), then, when the embedder exposes `gc` (the CLI does,
+ * see bin/sealkit.js), collects. A scan's JavaScript heap is small, so the collector would
+ * otherwise seldom run a full collection before the end of the process, while the memory that
+ * such a collection frees mostly lies outside that heap (a WebAssembly instance's memory, the
+ * buffers of inflated archive entries and of read files) and piles up parse after parse: it
+ * was a larger part of the peak than anything the parsers keep, and grew with the image.
+ */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bufferContent, type FileContent } from '../../../../src/sbom/catalog/cataloger.js';
 import { readBerkeleyDb } from '../../../../src/sbom/catalog/rpm/berkeley-db.js';
 import { readRpmPackage } from '../../../../src/sbom/catalog/rpm/header.js';
@@ -8,7 +8,8 @@ import { RpmDatabaseError } from '../../../../src/sbom/catalog/rpm/records.js';
 import { loadSqlite, readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
 
 // the reader is started by the rpm cataloger's prepare in a scan; these tests read SQLite directly
-beforeAll(() => loadSqlite());
+// SQLite is let go at the next turn of the event loop after a read: each test starts it
+beforeEach(() => loadSqlite());
 
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 const packagesOf = (dir: string) => readFileSync(join(FIXTURES, dir, 'var/lib/rpm/Packages'));

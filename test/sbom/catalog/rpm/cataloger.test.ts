@@ -2,14 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateSbom } from '../../../../src/index.js';
 import { detectDistro } from '../../../../src/sbom/catalog/distro.js';
 import { catalogRpmDatabase, rpmCataloger } from '../../../../src/sbom/catalog/rpm/cataloger.js';
 import { MemoryResolver, runCataloger, type CatalogRun } from '../memory-resolver.js';
 
-// a scan runs prepare before parse (the pipeline does it); these tests call parse directly
-beforeAll(() => rpmCataloger.prepare?.(['/var/lib/rpm/rpmdb.sqlite']));
+// a scan runs prepare right before parse (the pipeline does it); these tests call parse directly,
+// and SQLite is let go at the next turn of the event loop after a read, so each test starts it
+const prepareSqlite = () => rpmCataloger.prepare?.(['/var/lib/rpm/rpmdb.sqlite']);
+beforeEach(prepareSqlite);
 
 const FIXTURES = join(import.meta.dirname, '../../../../fixtures/catalog/rpm');
 const SQLITE_DB = 'usr/lib/sysimage/rpm/rpmdb.sqlite';
@@ -37,6 +39,7 @@ function fixtureRoot(name: string): string {
 
 async function catalog(name: string): Promise<CatalogRun> {
   const resolver = await MemoryResolver.fromDirectory(fixtureRoot(name));
+  await prepareSqlite();
   return runCataloger(rpmCataloger, resolver, detectDistro(resolver));
 }
 

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyWal } from '../../../../src/sbom/catalog/rpm/sqlite-wal.js';
 import { loadSqlite, readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
 
 // the reader is started by the rpm cataloger's prepare in a scan; these tests read SQLite directly
-beforeAll(() => loadSqlite());
+// SQLite is let go at the next turn of the event loop after a read: each test starts it
+beforeEach(() => loadSqlite());
 
 // A WAL rpm left behind: rpm installed tzdata and erased python3-requests while a reader held a
 // snapshot, so both transactions are only in the WAL, beside the database of sqlite/.

@@ -1,10 +1,13 @@
 /**
  * SQLite (sql.js) is started only when a scan needs it: reading before {@link loadSqlite} fails,
  * the rpm cataloger's prepare starts it for an SQLite database only, and a scan of an rpm root
- * starts it by itself. Each test file runs in a process of its own, so nothing has started it here.
+ * starts it by itself, and lets it go after its reads. Each test file runs in a process of its own,
+ * so nothing has started it here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { rpmCataloger } from '../../../../src/sbom/catalog/rpm/cataloger.js';
 import { loadSqlite, readSqliteDatabase } from '../../../../src/sbom/catalog/rpm/sqlite.js';
@@ -30,11 +33,13 @@ describe('starting SQLite on demand', () => {
     expect(() => readSqliteDatabase(DB)).toThrow(/not started/);
   });
 
-  it('is started by a scan that finds an SQLite database, before the rpm cataloger parses it', async () => {
+  it('is started by a scan that finds an SQLite database, before the rpm cataloger parses it, and let go after', async () => {
     const root = await writeEntries(join(await tempDir(), 'root'), [fixtureFile(`rpm/sqlite/${DB_PATH}`, DB_PATH)]);
     const sbom = await generateSbom(`dir:${root}`, { catalogers: ['rpm-db'], timestamp: 0 });
     expect(sbom.warnings).toEqual([]);
     expect(sbom.packages.length).toBeGreaterThan(0);
+    expect(() => readSqliteDatabase(DB)).toThrow(/not started/);
+    await loadSqlite();
     expect(readSqliteDatabase(DB).blobs).toHaveLength(sbom.packages.length);
   });
 
@@ -42,5 +47,49 @@ describe('starting SQLite on demand', () => {
     const first = loadSqlite();
     expect(loadSqlite()).toBe(first);
     await first;
+  });
+});
+
+describe('letting SQLite go', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps it for the reads of one synchronous run and lets it go at the next turn of the event loop', async () => {
+    await loadSqlite();
+    const count = readSqliteDatabase(DB).blobs.length;
+    expect(readSqliteDatabase(DB).blobs).toHaveLength(count);
+    await nextTurn();
+    expect(() => readSqliteDatabase(DB)).toThrow(/not started/);
+    await loadSqlite();
+    expect(readSqliteDatabase(DB).blobs).toHaveLength(count);
+  });
+
+  it('keeps it when it is loaded again before that turn (another scan prepared)', async () => {
+    await loadSqlite();
+    const count = readSqliteDatabase(DB).blobs.length;
+    const again = loadSqlite();
+    await nextTurn();
+    await again;
+    expect(readSqliteDatabase(DB).blobs).toHaveLength(count);
+  });
+
+  it('returns its memory to a collection once let go: nothing else keeps the instance', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // what the previous tests started and let go
+    await nextTurn();
+    const collect = async () => {
+      for (let round = 0; round < 3; round++) {
+        gc();
+        await nextTurn();
+      }
+      return process.memoryUsage().external;
+    };
+    const before = await collect();
+    await loadSqlite();
+    readSqliteDatabase(DB);
+    // its linear memory alone is 16 MiB
+    expect(process.memoryUsage().external - before).toBeGreaterThan(16 * 1024 * 1024);
+    await nextTurn();
+    expect(await collect()).toBeLessThan(before + 4 * 1024 * 1024);
   });
 });
