@@ -513,6 +513,33 @@ describe('prepare: what a parser loads lazily is loaded only for a scan that has
     expect(events).toEqual(['parse plain', 'prepare lazy', 'parse lazy']);
   });
 
+  it('after a cataloger that parsed files, lets go what it gave up at the next turn of the event loop, then collects, before the next one', async () => {
+    const events: string[] = [];
+    const parsing = (name: string, pattern: string): Cataloger => ({
+      name,
+      sources: ['directory'],
+      patterns: [pattern],
+      parse: () => {
+        events.push(`parse ${name}`);
+        setImmediate(() => events.push(`let go by ${name}`));
+        return { packages: [], relationships: [] };
+      },
+    });
+    const root = await writeEntries(join(scratch, 'settle'), [
+      { path: 'etc/a.txt', content: 'a' },
+      { path: 'opt/b.pkg', content: 'b' },
+    ]);
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    (globalThis as { gc?: () => void }).gc = () => events.push('gc');
+    try {
+      await generateSbomWith([parsing('plain', '**/*.txt'), parsing('absent', '**/*.none'), parsing('other', '**/*.pkg')], `dir:${root}`, { timestamp: 0 });
+    } finally {
+      (globalThis as { gc?: () => void }).gc = exposed;
+    }
+    // a cataloger without files parses nothing and is not followed by a collection
+    expect(events).toEqual(['parse plain', 'let go by plain', 'gc', 'parse other', 'let go by other', 'gc']);
+  });
+
   it('does not call prepare when the cataloger has no files', async () => {
     const calls: string[][] = [];
     const root = await writeEntries(join(scratch, 'prepare-none'), [{ path: 'etc/a.txt', content: 'a' }]);
