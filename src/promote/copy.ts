@@ -1,13 +1,14 @@
 /**
  * Carrying out a copy plan at the destination, by digest and byte for byte: blobs first (a
  * cross-repository mount on the same registry, else streamed from the source without touching
- * disk), then platform manifests, the manifest or index, and the referrers. Everything the
- * destination already holds is skipped, so that a promotion that is repeated writes nothing.
+ * disk), largest first, then platform manifests, the manifest or index, and the referrers.
+ * Everything the destination already holds is skipped, so that a promotion that is repeated
+ * writes nothing.
  * @module
  */
 import { isSealkitError, throwIfAborted } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { mapLimited, type CopyPlan, type PlannedManifest, type PlannedReferrer } from './plan.js';
+import { mapLimited, type CopyPlan, type PlannedReferrer } from './plan.js';
 import { ImageReference } from '../registry/reference.js';
 import type { Descriptor } from '../registry/types.js';
 
@@ -53,6 +54,15 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
   };
   const progress = { blobsDone: 0, blobsTotal: plan.blobs.length, bytesDone: 0, bytesTotal: plan.blobs.reduce((n, b) => n + b.size, 0) };
   ends.onProgress?.({ ...progress });
+  // What the destination already holds is asked while the blobs move, not after them: on a
+  // distant registry each question is a round trip that would otherwise wait for the last blob.
+  // Only reads; an answer that is stale by the time it is used costs an idempotent write at most.
+  const manifests = [...plan.manifests, plan.top];
+  const held = inBackground(mapLimited(manifests, ends.concurrency, (m) => exists(ends.destinationClient, pinnedTo(ends.destination, m.digest))));
+  const listed = new Map<string, Promise<Set<string>>>();
+  for (const subjectDigest of new Set(plan.referrers.map((r) => r.subjectDigest))) {
+    listed.set(subjectDigest, inBackground(listedAt(ends, subjectDigest)));
+  }
   // Largest first: the copy lasts as long as its longest transfer, which then starts at once
   // instead of waiting for a slot behind configs and small layers that fill the others.
   const order = [...plan.blobs].sort((a, b) => b.size - a.size);
@@ -65,12 +75,27 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
     progress.bytesDone += blob.size;
     ends.onProgress?.({ ...progress });
   });
-  for (const manifest of [...plan.manifests, plan.top]) {
+  const present = await held;
+  for (const [i, manifest] of manifests.entries()) {
     throwIfAborted(ends.signal);
-    if (await writeManifest(ends, manifest)) summary.manifestsWritten++;
+    if (present[i] === true) continue;
+    await ends.destinationClient.putManifest(pinnedTo(ends.destination, manifest.digest), manifest.bytes, manifest.mediaType);
+    summary.manifestsWritten++;
   }
-  await copyReferrers(plan.referrers, ends, summary);
+  await copyReferrers(plan.referrers, ends, summary, listed);
   return summary;
+}
+
+/** `promise`, whose failure is reported where it is awaited, not as an unhandled rejection while it waits. */
+function inBackground<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Digests of the referrers the destination lists for `subjectDigest`. */
+async function listedAt(ends: CopyEnds, subjectDigest: string): Promise<Set<string>> {
+  const list = await ends.destinationClient.referrers(ends.destination, subjectDigest);
+  return new Set(list.map((r) => r.digest));
 }
 
 async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<BlobOutcome> {
@@ -82,14 +107,6 @@ async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<BlobOutcome> 
   }
   await destinationClient.pushBlob(to, blob, () => sourceClient.blob(source, blob));
   return 'streamed';
-}
-
-/** Puts a manifest by its digest unless the destination has it; true when it was written. */
-async function writeManifest(ends: CopyEnds, manifest: PlannedManifest): Promise<boolean> {
-  const pinned = pinnedTo(ends.destination, manifest.digest);
-  if (await exists(ends.destinationClient, pinned)) return false;
-  await ends.destinationClient.putManifest(pinned, manifest.bytes, manifest.mediaType);
-  return true;
 }
 
 async function exists(client: RegistryClient, ref: ImageReference): Promise<boolean> {
@@ -106,13 +123,17 @@ async function exists(client: RegistryClient, ref: ImageReference): Promise<bool
  * API or its tag index for OCI referrers, under the same tag for cosign's older layout. Those
  * the destination already lists are skipped.
  */
-async function copyReferrers(referrers: readonly PlannedReferrer[], ends: CopyEnds, summary: CopySummary): Promise<void> {
+async function copyReferrers(
+  referrers: readonly PlannedReferrer[],
+  ends: CopyEnds,
+  summary: CopySummary,
+  listed: Map<string, Promise<Set<string>>>,
+): Promise<void> {
   const { destinationClient: client, destination } = ends;
-  const listed = new Map<string, Promise<Set<string>>>();
   const present = (subjectDigest: string): Promise<Set<string>> => {
     let found = listed.get(subjectDigest);
     if (found === undefined) {
-      found = client.referrers(destination, subjectDigest).then((list) => new Set(list.map((r) => r.digest)));
+      found = listedAt(ends, subjectDigest);
       listed.set(subjectDigest, found);
     }
     return found;

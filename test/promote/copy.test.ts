@@ -1,6 +1,7 @@
 /**
  * executeCopy between two in-memory registries: blobs start largest first, so that the longest
- * transfer never waits for a slot behind small ones; every blob arrives byte for byte.
+ * transfer never waits for a slot behind small ones; every blob arrives byte for byte; what the
+ * destination already holds is asked while the blobs move, not after the last one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,5 +55,73 @@ describe('executeCopy', () => {
     for (const [i, data] of contents.entries()) expect(destination.blobs.get(blobs[i]!.digest)?.equals(data)).toBe(true);
     expect(summary.blobs).toEqual({ present: 0, mounted: 0, streamed: 5, bytesStreamed: contents.reduce((n, c) => n + c.length, 0) });
     expect(destination.manifests.get(plan.top.digest)?.bytes.equals(manifest)).toBe(true);
+  });
+
+  it('asks the destination for its manifests and referrers while the blobs move, and writes each once', async () => {
+    const source = await startMemoryRegistry({ referrersApi: false });
+    const destination = await startMemoryRegistry({ referrersApi: false });
+    registries.push(source, destination);
+    const client = new RegistryClient({ dockerConfig: false, retryDelay: 1 });
+    const layers = [randomBytes(50_000), randomBytes(40_000), randomBytes(30_000)];
+    const config = Buffer.from('{"os":"linux"}');
+    const describe = (data: Buffer, mediaType: string) => ({ mediaType, digest: sha256(data), size: data.length });
+    const image = {
+      config: describe(config, MEDIA_TYPES.ociConfig),
+      layers: layers.map((l) => describe(l, 'application/vnd.oci.image.layer.v1.tar+gzip')),
+    };
+    for (const data of [config, ...layers]) source.blobs.set(sha256(data), data);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, ...image }));
+    const top = { digest: sha256(manifest), mediaType: MEDIA_TYPES.ociManifest, bytes: manifest };
+    const empty = Buffer.from('{}');
+    const sbom = Buffer.from('{"bomFormat":"CycloneDX"}');
+    for (const data of [empty, sbom]) source.blobs.set(sha256(data), data);
+    const referrer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociManifest,
+        artifactType: 'application/vnd.cyclonedx+json',
+        config: describe(empty, MEDIA_TYPES.ociEmpty),
+        layers: [describe(sbom, 'application/vnd.cyclonedx+json')],
+        subject: { mediaType: top.mediaType, digest: top.digest, size: manifest.length },
+      }),
+    );
+    const plan: CopyPlan = {
+      top,
+      blobs: [image.config, ...image.layers, describe(empty, MEDIA_TYPES.ociEmpty), describe(sbom, 'application/vnd.cyclonedx+json')],
+      manifests: [],
+      referrers: [
+        {
+          digest: sha256(referrer),
+          mediaType: MEDIA_TYPES.ociManifest,
+          bytes: referrer,
+          subjectDigest: top.digest,
+          source: 'referrers-tag',
+          tag: undefined,
+          artifactType: 'application/vnd.cyclonedx+json',
+        },
+      ],
+    };
+    const from = parseReference(`${source.host}/staging/app@${top.digest}`);
+    const to = parseReference(`${destination.host}/prod/app@${top.digest}`);
+
+    const summary = await executeCopy(plan, { sourceClient: client, destinationClient: client, source: from, destination: to, concurrency: 1 });
+
+    const log = destination.requests.map((r) => `${r.method} ${r.url}`);
+    const lastBlob = log.findLastIndex((line) => line.startsWith('PUT') && line.includes('/blobs/uploads/'));
+    const askedForTop = log.findIndex((line) => line === `HEAD /v2/prod/app/manifests/${top.digest}`);
+    const askedForReferrers = log.findIndex((line) => line.startsWith(`GET /v2/prod/app/manifests/sha256-${top.digest.slice(7)}`));
+    expect(askedForTop).toBeGreaterThanOrEqual(0);
+    expect(askedForReferrers).toBeGreaterThanOrEqual(0);
+    expect(askedForTop).toBeLessThan(lastBlob);
+    expect(askedForReferrers).toBeLessThan(lastBlob);
+    expect(log.filter((line) => line.startsWith(`PUT /v2/prod/app/manifests/${top.digest}`))).toHaveLength(1);
+    expect(summary).toMatchObject({ manifestsWritten: 1, referrersAttached: 1 });
+    expect(destination.manifests.get(sha256(referrer))?.bytes.equals(referrer)).toBe(true);
+
+    // Again: the destination holds it all, and nothing is written.
+    const writes = destination.requests.length;
+    const again = await executeCopy(plan, { sourceClient: client, destinationClient: client, source: from, destination: to, concurrency: 1 });
+    expect(again).toMatchObject({ manifestsWritten: 0, referrersAttached: 0, blobs: { present: 6, streamed: 0 } });
+    expect(destination.requests.slice(writes).filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   });
 });
