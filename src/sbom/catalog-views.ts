@@ -81,18 +81,28 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
   });
 
   const collector = new PackageCollector(tree.layerIds);
+  /** Bytes of files parsed since the last {@link settle}; -1 when nothing was parsed since. */
+  let sinceCollection = -1;
   for (const cataloger of catalogers) {
     const selector = selectorOf(cataloger, parseOnly);
     await prepare(cataloger, selector, views);
-    if (catalogOne(cataloger, selector)) await settle();
+    const parsed = catalogOne(cataloger, selector);
+    if (parsed === undefined) continue;
+    sinceCollection = Math.max(sinceCollection, 0) + parsed;
+    if (cataloger.prepare !== undefined || sinceCollection >= COLLECT_AFTER_BYTES) {
+      await settle();
+      sinceCollection = -1;
+    }
   }
+  // the output is written next: its peak comes on top of what the last parses left
+  if (sinceCollection >= 0) await settle();
   const distro = distros[last];
   return { ...collector.finish(), ...(distro ? { distro } : {}), warnings };
 
-  /** Catalogs each view with one cataloger; true when it parsed some file. */
-  function catalogOne(cataloger: Cataloger, selector: FileSelector): boolean {
+  /** Catalogs each view with one cataloger; the bytes of the files it parsed, undefined when none. */
+  function catalogOne(cataloger: Cataloger, selector: FileSelector): number | undefined {
     const { tag } = selector;
-    let parsed = false;
+    let parsed: number | undefined;
     const readMatcher = matcherOf([...cataloger.patterns, ...(cataloger.related ?? [])]);
     let previous: Attributed | undefined;
     let previousPrint: string | undefined;
@@ -104,7 +114,7 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
       } else {
         const viewWarnings: SbomWarning[] = [];
         const files = view.files(selector);
-        parsed ||= files.length > 0;
+        for (const file of files) parsed = (parsed ?? 0) + (file.reader?.size ?? file.content.length);
         const distro = distros[view.index];
         const result: CatalogResult =
           files.length === 0
@@ -129,13 +139,22 @@ export async function catalogViews(tree: LayeredTree, catalogers: readonly Catal
 }
 
 /**
- * After a cataloger that parsed files: lets what it loaded and gives up at the next turn of the
- * event loop go (SQLite, see rpm/sqlite.ts), then, when the embedder exposes `gc` (the CLI does,
- * see bin/sealkit.js), collects. A scan's JavaScript heap is small, so the collector would
- * otherwise seldom run a full collection before the end of the process, while the memory that
- * such a collection frees mostly lies outside that heap (a WebAssembly instance's memory, the
- * buffers of inflated archive entries and of read files) and piles up parse after parse: it
- * was a larger part of the peak than anything the parsers keep, and grew with the image.
+ * Bytes of parsed files after which a collection is worth its cost (about 10 ms for a scan's
+ * heap, more in what it makes V8 redo): a few metadata files leave little behind, archives and
+ * executables leave their read and inflated buffers.
+ */
+const COLLECT_AFTER_BYTES = 1024 * 1024;
+
+/**
+ * After a cataloger that loaded something for its parse ({@link Cataloger.prepare}) or after
+ * {@link COLLECT_AFTER_BYTES} of parsed files, and once more before the output is written:
+ * lets what a cataloger loaded and gives up at the next turn of the event loop go (SQLite, see
+ * rpm/sqlite.ts), then, when the embedder exposes `gc` (the CLI does, see bin/sealkit.js),
+ * collects. A scan's JavaScript heap is small, so the collector would otherwise seldom run a full
+ * collection before the end of the process, while the memory that such a collection frees mostly
+ * lies outside that heap (a WebAssembly instance's memory, the buffers of inflated archive
+ * entries and of read files) and piles up parse after parse: it was a larger part of the peak
+ * than anything the parsers keep, and grew with the image.
  */
 async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));

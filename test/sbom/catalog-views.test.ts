@@ -513,12 +513,13 @@ describe('prepare: what a parser loads lazily is loaded only for a scan that has
     expect(events).toEqual(['parse plain', 'prepare lazy', 'parse lazy']);
   });
 
-  it('after a cataloger that parsed files, lets go what it gave up at the next turn of the event loop, then collects, before the next one', async () => {
+  it('lets go what a cataloger gave up at the next turn of the event loop and collects: after a prepared cataloger, after 1 MiB of files, before the output', async () => {
     const events: string[] = [];
-    const parsing = (name: string, pattern: string): Cataloger => ({
+    const parsing = (name: string, pattern: string, prepared = false): Cataloger => ({
       name,
       sources: ['directory'],
       patterns: [pattern],
+      ...(prepared ? { prepare: async () => undefined } : {}),
       parse: () => {
         events.push(`parse ${name}`);
         setImmediate(() => events.push(`let go by ${name}`));
@@ -528,16 +529,44 @@ describe('prepare: what a parser loads lazily is loaded only for a scan that has
     const root = await writeEntries(join(scratch, 'settle'), [
       { path: 'etc/a.txt', content: 'a' },
       { path: 'opt/b.pkg', content: 'b' },
+      { path: 'opt/c.big', content: Buffer.alloc(1024 * 1024, 1) },
+      { path: 'opt/d.end', content: 'd' },
     ]);
     const exposed = (globalThis as { gc?: () => void }).gc;
     (globalThis as { gc?: () => void }).gc = () => events.push('gc');
     try {
-      await generateSbomWith([parsing('plain', '**/*.txt'), parsing('absent', '**/*.none'), parsing('other', '**/*.pkg')], `dir:${root}`, { timestamp: 0 });
+      const catalogers = [parsing('small', '**/*.txt'), parsing('absent', '**/*.none', true), parsing('lazy', '**/*.pkg', true), parsing('large', '**/*.big'), parsing('last', '**/*.end')];
+      await generateSbomWith(catalogers, `dir:${root}`, { timestamp: 0 });
     } finally {
       (globalThis as { gc?: () => void }).gc = exposed;
     }
     // a cataloger without files parses nothing and is not followed by a collection
-    expect(events).toEqual(['parse plain', 'let go by plain', 'gc', 'parse other', 'let go by other', 'gc']);
+    expect(events).toEqual([
+      'parse small',
+      'parse lazy',
+      'let go by small',
+      'let go by lazy',
+      'gc',
+      'parse large',
+      'let go by large',
+      'gc',
+      'parse last',
+      'let go by last',
+      'gc',
+    ]);
+  });
+
+  it('collects nothing when nothing was parsed', async () => {
+    const events: string[] = [];
+    const root = await writeEntries(join(scratch, 'settle-none'), [{ path: 'etc/a.txt', content: 'a' }]);
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    (globalThis as { gc?: () => void }).gc = () => events.push('gc');
+    try {
+      await generateSbomWith([preparingCataloger([])], `dir:${root}`, { timestamp: 0 });
+    } finally {
+      (globalThis as { gc?: () => void }).gc = exposed;
+    }
+    expect(events).toEqual([]);
   });
 
   it('does not call prepare when the cataloger has no files', async () => {
