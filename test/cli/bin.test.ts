@@ -74,6 +74,11 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
     expect(await flagsOf(['sign', '--help'])).toEqual([]);
   });
 
+  it('keeps the young generation at its size for promote, unless the user sized it', async () => {
+    expect(await flagsOf(['promote', '--help'])).toEqual(['--semi-space-growth-factor=1']);
+    expect(await flagsOf(['promote', '--help'], { options: '--max-semi-space-size=8' })).toEqual([]);
+  });
+
   it("leaves each setting to the user's own node options", async () => {
     const lockfile = `lockfile:${join(dir, 'package-lock.json')}`;
     expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--wasm-tiering-budget=1000000000']);
