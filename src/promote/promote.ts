@@ -12,7 +12,7 @@ import { executeCopy, pinnedTo, type CopyProgress, type CopySummary } from './co
 import { checkPromotionPolicy, decide, type PromotionEvidence, type PromotionPolicy, type PromotionVerifier } from './gate.js';
 import { planCopy } from './plan.js';
 import { checkTag } from './tag-guard.js';
-import { attachVsa, buildVsaStatement, type PromotionVsa, type PromotionVsaOptions } from './vsa.js';
+import type { PromotionVsa, PromotionVsaOptions } from './vsa.js';
 import { RegistryError } from '../registry/errors.js';
 import type { ImageReference } from '../registry/reference.js';
 import { parseRegistrySubject } from '../registry/subject.js';
@@ -20,7 +20,7 @@ import { verifyInRegistry } from './verify.js';
 
 export type { PromotionPolicy, PromotionEvidence, PromotionVerifier, VerifiedReferrer } from './gate.js';
 export type { CopySummary, CopyProgress } from './copy.js';
-export { VSA_PREDICATE_TYPE } from './vsa.js';
+export { VSA_PREDICATE_TYPE } from './vsa-predicate.js';
 export type { PromotionVsa, PromotionVsaOptions, VerificationSummaryPredicate } from './vsa.js';
 
 /** Registry access of a promotion: one client for both ends, or one per end. */
@@ -165,6 +165,8 @@ export async function promote(source: string | ImageReference, destination: stri
     throwIfAborted(signal);
     progress?.({ stage: 'vsa' });
     const target = pinnedTo(dst, digest);
+    // the signing stack loads only for a promotion that signs a summary
+    const { attachVsa, buildVsaStatement } = await import('./vsa.js');
     const statement = buildVsaStatement(target, options.policy, evidence, { ...pick(options.vsa), version: TOOL.version });
     vsa = await attachVsa(destinationClient, target, { mediaType: resolved.mediaType, digest, size: resolved.size }, statement, {
       ...options.vsa,

@@ -12,9 +12,9 @@ import type { RegistryClient } from '../registry/client.js';
 import type { PromotionEvidence, PromotionPolicy } from './gate.js';
 import type { ImageReference } from '../registry/reference.js';
 import type { Descriptor } from '../registry/types.js';
+import { VSA_PREDICATE_TYPE } from './vsa-predicate.js';
 
-/** The predicate type of a SLSA Verification Summary Attestation, version 1. */
-export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
+export { VSA_PREDICATE_TYPE };
 
 /** Identifies sealkit as the verifier when the caller names no other. */
 export const DEFAULT_VERIFIER_ID = 'https://github.com/sealkit/sealkit/promote';

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { SigningError, UsageError } from '../../errors.js';
 import type { RegistryAttachment } from '../../registry/subject.js';
 import { isRegistrySubject } from '../../registry/subject.js';
-import { signArtifact, type ArtifactInput, type SignResult, type SigningOptions } from '../../sign/index.js';
+import type { ArtifactInput, SignResult, SigningOptions } from '../../sign/index.js';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { REGISTRY_FLAGS, REGISTRY_HELP, registryClientOptions } from '../registry-options.js';
 
@@ -107,6 +107,9 @@ export const signCommand: Command = {
     const out = inRegistry ? registryBundleFlag(values) : requireBundleFlag(values);
     if (!inRegistry) refuseRegistryFlags(values);
     const options = await signingOptionsFromFlags(values, io);
+    // loaded here, not with the module: promote and the attest commands take this file's flags
+    // and need the signing stack only when they sign
+    const { signArtifact } = await import('../../sign/index.js');
     const result = await signArtifact(artifact, {
       ...options,
       bundlePath: out === undefined || out === '-' ? undefined : resolve(io.cwd, out),
