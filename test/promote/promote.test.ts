@@ -188,6 +188,18 @@ describe('promote', () => {
     expect(target.requests).toEqual([]);
   });
 
+  it('fails with the error a verification throws, never promoting and writing nothing', async () => {
+    const [source, target] = await Promise.all([memory(true), memory(false)]);
+    await pushImage(source.host, 'app:signed', 'signed');
+    const broken: PromotionVerifier = () => {
+      throw new Error('trust material unreadable');
+    };
+    await expect(promote(`${source.host}/app:signed`, `${target.host}/app:1`, { policy: {}, registry, verify: broken })).rejects.toThrow('trust material unreadable');
+    const rejecting: PromotionVerifier = () => Promise.reject(new Error('registry went away'));
+    await expect(promote(`${source.host}/app:signed`, `${target.host}/app:1`, { policy: {}, registry, verify: rejecting })).rejects.toThrow('registry went away');
+    expect(target.requests).toEqual([]);
+  });
+
   it('never moves a destination tag that names another digest', async () => {
     const [source, target] = await Promise.all([memory(false), memory(false)]);
     await pushImage(source.host, 'app:new', 'new');
