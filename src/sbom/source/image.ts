@@ -11,7 +11,7 @@ import { openDirectoryStore, openTarStore, type BlobStore } from './blob-store.j
 import { planDockerArchive, planOciLayout, type ImagePlan } from './image-plan.js';
 import { Capturer } from './capture.js';
 import { LayeredTree, parentOf } from './layered-tree.js';
-import { streamLayer } from './layer-stream.js';
+import { streamLayer, type EntryVisitor } from './layer-stream.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
 import type { TarSink } from './tar-parser.js';
 
@@ -96,29 +96,42 @@ async function firstPass(store: BlobStore, plan: ImagePlan, capturer: Capturer, 
 
 /** Streams the layers again for the paths views found missing. Returns false when none were. */
 async function fetchMissing(store: BlobStore, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<boolean> {
-  if (tree.missing.size === 0) return false;
+  const request = takeMissing(tree);
+  if (request === undefined) return false;
+  for (const layer of plan.layers) {
+    throwIfAborted(options.signal);
+    await streamLayer(store, layer, fetchVisitor(tree, layer.index, request), { ...(options.signal ? { signal: options.signal } : {}), verify: false });
+  }
+  for (const path of request.wanted) tree.searched.add(path);
+  return true;
+}
+
+/** Paths a second pass over the layers looks for, and the folders on their way. */
+export interface MissingRequest {
+  wanted: Set<string>;
+  ancestors: Set<string>;
+}
+
+/** Takes the paths the views found missing out of `tree`; undefined when there are none. */
+export function takeMissing(tree: LayeredTree): MissingRequest | undefined {
+  if (tree.missing.size === 0) return undefined;
   const wanted = new Set(tree.missing);
   tree.missing.clear();
   const ancestors = new Set<string>();
   for (const path of wanted) for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) ancestors.add(dir);
-  for (const layer of plan.layers) {
-    throwIfAborted(options.signal);
-    await streamLayer(
-      store,
-      layer,
-      {
-        entry: (entry) => {
-          if (!tree.recordFetch(layer.index, entry, wanted, ancestors)) return undefined;
-          if (entry.size <= FETCH_MAX_BYTES) return memorySink(entry.size, (content) => tree.capture(layer.index, entry.path, content));
-          tree.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${FETCH_MAX_BYTES}-byte limit`, entry.path, layer.index);
-          return undefined;
-        },
-      },
-      { ...(options.signal ? { signal: options.signal } : {}), verify: false },
-    );
-  }
-  for (const path of wanted) tree.searched.add(path);
-  return true;
+  return { wanted, ancestors };
+}
+
+/** What a second pass keeps of layer `index`: the wanted files, each in memory up to {@link FETCH_MAX_BYTES}. */
+export function fetchVisitor(tree: LayeredTree, index: number, { wanted, ancestors }: MissingRequest): EntryVisitor {
+  return {
+    entry: (entry) => {
+      if (!tree.recordFetch(index, entry, wanted, ancestors)) return undefined;
+      if (entry.size <= FETCH_MAX_BYTES) return memorySink(entry.size, (content) => tree.capture(index, entry.path, content));
+      tree.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${FETCH_MAX_BYTES}-byte limit`, entry.path, index);
+      return undefined;
+    },
+  };
 }
 
 /** A sink that keeps a file's `size` bytes in memory and hands them over at its end. */

@@ -20,8 +20,8 @@ import { blobName, type BlobStore } from './blob-store.js';
 import { Capturer } from './capture.js';
 import { sniffCompression } from './decompress.js';
 import { planOciLayout, type ImagePlan, type PlannedLayer } from './image-plan.js';
-import { FETCH_MAX_BYTES, memorySink } from './image.js';
-import { LayeredTree, parentOf } from './layered-tree.js';
+import { fetchVisitor, takeMissing } from './image.js';
+import { LayeredTree } from './layered-tree.js';
 import { readLayer, type EntryVisitor } from './layer-stream.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
 
@@ -188,24 +188,13 @@ async function firstPass(client: RegistryClient, ref: ImageReference, plan: Imag
 
 /** Streams the layers again for the paths views found missing (link targets). False when none were. */
 async function fetchMissing(client: RegistryClient, ref: ImageReference, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<boolean> {
-  if (tree.missing.size === 0) return false;
-  const wanted = new Set(tree.missing);
-  tree.missing.clear();
-  const ancestors = new Set<string>();
-  for (const path of wanted) for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) ancestors.add(dir);
+  const request = takeMissing(tree);
+  if (request === undefined) return false;
   for (const layer of plan.layers) {
     throwIfAborted(options.signal);
-    const visitor: EntryVisitor = {
-      entry: (entry) => {
-        if (!tree.recordFetch(layer.index, entry, wanted, ancestors)) return undefined;
-        if (entry.size <= FETCH_MAX_BYTES) return memorySink(entry.size, (content) => tree.capture(layer.index, entry.path, content));
-        tree.warn('FILE_TOO_LARGE', `skipped /${entry.path}: ${entry.size} bytes is over the ${FETCH_MAX_BYTES}-byte limit`, entry.path, layer.index);
-        return undefined;
-      },
-    };
-    await streamRegistryLayer(client, ref, layer, visitor, options.signal);
+    await streamRegistryLayer(client, ref, layer, fetchVisitor(tree, layer.index, request), options.signal);
   }
-  for (const path of wanted) tree.searched.add(path);
+  for (const path of request.wanted) tree.searched.add(path);
   return true;
 }
 

@@ -24,9 +24,9 @@ import { MAX_DOCUMENT_SIZE, normalizeRelative, type BlobStore } from './blob-sto
 import { Capturer, type MemoryBudget } from './capture.js';
 import { decompressChunks, sniffCompression, type Compression } from './decompress.js';
 import { planDockerArchive, planOciLayout, type ImagePlan, type PlannedLayer } from './image-plan.js';
-import { FETCH_MAX_BYTES, describe, memorySink } from './image.js';
+import { FETCH_MAX_BYTES, describe, memorySink, takeMissing } from './image.js';
 import type { ExternalFile } from './external-file.js';
-import { DEFAULT_LIMITS, LayeredTree, imagePath, parentOf, type CaptureLimits } from './layered-tree.js';
+import { DEFAULT_LIMITS, LayeredTree, imagePath, type CaptureLimits } from './layered-tree.js';
 import { checkLayerHashes, layerHashing, readLayer, type EntryVisitor, type LayerHashes } from './layer-stream.js';
 import { LayerPaths } from './path-digests.js';
 import type { ScanOptions, ScannedSource } from './scanned-source.js';
@@ -404,9 +404,9 @@ export async function scanStreamedArchive(
  * a stream cannot be, and each such target is reported instead.
  */
 async function fetchMissing(input: ArchiveInput, archive: StreamedArchive, plan: ImagePlan, tree: LayeredTree, options: ScanOptions): Promise<boolean> {
-  if (tree.missing.size === 0) return false;
-  const wanted = new Set(tree.missing);
-  tree.missing.clear();
+  const request = takeMissing(tree);
+  if (request === undefined) return false;
+  const { wanted, ancestors } = request;
   if (!input.reopenable) {
     for (const path of wanted) {
       tree.warn(
@@ -418,8 +418,6 @@ async function fetchMissing(input: ArchiveInput, archive: StreamedArchive, plan:
     }
     return false;
   }
-  const ancestors = new Set<string>();
-  for (const path of wanted) for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) ancestors.add(dir);
   // Which layers each blob (by its resolved name) is, and which occurrence of the name the first pass kept.
   const layersOf = new Map<string, number[]>();
   for (const layer of plan.layers) {
