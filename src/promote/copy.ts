@@ -12,6 +12,9 @@ import { mapLimited, type CopyPlan, type PlannedReferrer } from './plan.js';
 import { ImageReference } from '../registry/reference.js';
 import type { Descriptor } from '../registry/types.js';
 
+// Questions asked of the destination at once (blob and manifest heads, referrer lists).
+const READ_CONCURRENCY = 8;
+
 /** How each blob reached the destination. */
 export type BlobOutcome = 'present' | 'mounted' | 'streamed';
 
@@ -40,6 +43,11 @@ export interface CopyEnds {
   source: ImageReference;
   destination: ImageReference;
   concurrency: number;
+  /**
+   * Settles before the first write: the copy only reads at the destination until it resolves,
+   * and writes nothing when it rejects (a promotion's tag check).
+   */
+  beforeWrites?: Promise<unknown>;
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
 }
@@ -54,27 +62,36 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
   };
   const progress = { blobsDone: 0, blobsTotal: plan.blobs.length, bytesDone: 0, bytesTotal: plan.blobs.reduce((n, b) => n + b.size, 0) };
   ends.onProgress?.({ ...progress });
-  // What the destination already holds is asked while the blobs move, not after them: on a
-  // distant registry each question is a round trip that would otherwise wait for the last blob.
-  // Only reads; an answer that is stale by the time it is used costs an idempotent write at most.
-  const manifests = [...plan.manifests, plan.top];
-  const held = inBackground(mapLimited(manifests, ends.concurrency, (m) => exists(ends.destinationClient, pinnedTo(ends.destination, m.digest))));
-  const listed = new Map<string, Promise<Set<string>>>();
-  for (const subjectDigest of new Set(plan.referrers.map((r) => r.subjectDigest))) {
-    listed.set(subjectDigest, inBackground(listedAt(ends, subjectDigest)));
-  }
+  // What the destination already holds is asked at once, before the first write and while the
+  // blobs move: on a distant registry each question is a round trip that would otherwise wait
+  // for a transfer slot, or for the last blob. Only reads; an answer that is stale by the time
+  // it is used costs an idempotent write at most.
   // Largest first: the copy lasts as long as its longest transfer, which then starts at once
   // instead of waiting for a slot behind configs and small layers that fill the others.
   const order = [...plan.blobs].sort((a, b) => b.size - a.size);
+  const read = limiter(READ_CONCURRENCY);
+  const blobHeld = new Map(order.map((blob) => [blob.digest, inBackground(read(() => ends.destinationClient.hasBlob(ends.destination.withDigest(blob.digest), blob.digest)))]));
+  const manifests = [...plan.manifests, plan.top];
+  const held = inBackground(Promise.all(manifests.map((m) => read(() => exists(ends.destinationClient, pinnedTo(ends.destination, m.digest))))));
+  const listed = new Map<string, Promise<Set<string>>>();
+  for (const subjectDigest of new Set(plan.referrers.map((r) => r.subjectDigest))) {
+    listed.set(subjectDigest, inBackground(read(() => listedAt(ends, subjectDigest))));
+  }
+  const writable = ends.beforeWrites === undefined ? undefined : inBackground(ends.beforeWrites);
   await mapLimited(order, ends.concurrency, async (blob) => {
     throwIfAborted(ends.signal);
-    const outcome = await copyBlob(ends, blob);
+    let outcome: BlobOutcome = 'present';
+    if ((await blobHeld.get(blob.digest)) !== true) {
+      await writable;
+      outcome = await copyBlob(ends, blob);
+    }
     summary.blobs[outcome]++;
     if (outcome === 'streamed') summary.blobs.bytesStreamed += blob.size;
     progress.blobsDone++;
     progress.bytesDone += blob.size;
     ends.onProgress?.({ ...progress });
   });
+  await writable;
   const present = await held;
   for (const [i, manifest] of manifests.entries()) {
     throwIfAborted(ends.signal);
@@ -84,6 +101,24 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
   }
   await copyReferrers(plan.referrers, ends, summary, listed);
   return summary;
+}
+
+/** Runs tasks given to it at most `limit` at a time, in the order they were given. */
+function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finished task hands its slot to the next waiting one, so that `running` never passes `limit`.
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else running--;
+    }
+  };
 }
 
 /** `promise`, whose failure is reported where it is awaited, not as an unhandled rejection while it waits. */
@@ -98,10 +133,10 @@ async function listedAt(ends: CopyEnds, subjectDigest: string): Promise<Set<stri
   return new Set(list.map((r) => r.digest));
 }
 
-async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<BlobOutcome> {
+/** Writes a blob the destination does not hold: mounted when it can be, else streamed. */
+async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<'mounted' | 'streamed'> {
   const { sourceClient, destinationClient, source, destination } = ends;
   const to = destination.withDigest(blob.digest);
-  if (await destinationClient.hasBlob(to, blob.digest)) return 'present';
   if (source.registry === destination.registry && source.repository !== destination.repository) {
     if (await destinationClient.mountBlob(to, source.repository, blob.digest)) return 'mounted';
   }

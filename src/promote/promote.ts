@@ -120,13 +120,18 @@ export async function promote(source: string | ImageReference, destination: stri
   throwIfAborted(signal);
   progress?.({ stage: 'verify' });
   const verifier = options.verify ?? verifyInRegistry;
-  const evidence = await verifier(pinnedSource, options.policy, { client: sourceClient, ...(signal ? { signal } : {}) });
+  // The copy is planned while the gate verifies: both only read at the source. Nothing is
+  // asked of the destination before the gate passed, so that a refused image is never shown to it.
+  const planned = inBackground(planCopy(sourceClient, pinnedSource, signal));
+  const evidence = await (async () => verifier(pinnedSource, options.policy, { client: sourceClient, ...(signal ? { signal } : {}) }))();
   decide(pinnedSource, options.policy, evidence);
 
   throwIfAborted(signal);
-  const tagState = await checkTag(destinationClient, dst, digest);
   progress?.({ stage: 'plan' });
-  const plan = await planCopy(sourceClient, pinnedSource, signal);
+  // The destination tag is read while the copy asks what the destination holds; no write
+  // happens before it is known not to name another digest.
+  const tagChecked = inBackground(checkTag(destinationClient, dst, digest));
+  const plan = await planned;
   if (plan.top.digest !== digest) throw new RegistryError('REGISTRY_DIGEST_MISMATCH', `${src.registry}: ${src.toString()}: it now names ${plan.top.digest}, not ${digest}`, { details: { registry: src.registry, reference: src.toString() } });
 
   const copy = await executeCopy(plan, {
@@ -135,9 +140,11 @@ export async function promote(source: string | ImageReference, destination: stri
     source: pinnedSource,
     destination: pinnedTo(dst, digest),
     concurrency,
+    beforeWrites: tagChecked,
     ...(signal ? { signal } : {}),
     ...(progress ? { onProgress: (p: CopyProgress) => progress({ stage: 'copy', ...p }) } : {}),
   });
+  const tagState = await tagChecked;
 
   let tagWritten = false;
   if (dst.tag !== undefined && tagState === 'absent') {
@@ -184,6 +191,12 @@ export async function promote(source: string | ImageReference, destination: stri
     unchanged,
     vsa,
   };
+}
+
+/** `promise`, whose failure is reported where it is awaited, not as an unhandled rejection while it waits. */
+function inBackground<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 function pick(vsa: PromotionVsaOptions): { verifierId?: string; policyUri?: string } {

@@ -4,11 +4,21 @@
  * plain HTTP only where allowed, an idle timeout, and cancellation.
  * @module
  */
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../errors.js';
 import { RegistryError } from './errors.js';
+
+// Imported as ES modules, node:http and node:https cost a registry command 40 ms of its start-up:
+// an ES module namespace reads every export, and node:http's include lazy getters that load
+// Node's fetch implementation, node:https's the TLS stack. Required, they cost 3 ms, and TLS
+// loads only for the first https:// request.
+const requireBuiltin = createRequire(import.meta.url);
+
+function nodeModule<T>(name: 'node:http' | 'node:https'): T {
+  return requireBuiltin(name) as T;
+}
 
 /** Request of {@link Transport.send}. */
 export interface HttpRequest {
@@ -25,10 +35,15 @@ export interface HttpRequest {
   context: { registry: string; reference: string };
 }
 
+/** A response's headers by name (any case); repeated headers are joined with `, `, as `Headers` does. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
 /** An answer whose body is still to be read (or discarded with {@link HttpResponse.discard}). */
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The URL that answered, after redirects. */
   url: string;
   /** The body, each chunk resetting the idle timeout; ends the exchange when done. */
@@ -184,7 +199,7 @@ export class Transport {
     try {
       this.throwIfAborted();
       [sent, res] = await new Promise<[ClientRequest, IncomingMessage]>((resolve, reject) => {
-        const client = url.protocol === 'https:' ? https : http;
+        const client = url.protocol === 'https:' ? nodeModule<typeof import('node:https')>('node:https') : nodeModule<typeof import('node:http')>('node:http');
         const sent = client.request(url, { method, headers });
         req = sent;
         sent.on('response', (answer: IncomingMessage) => resolve([sent, answer]));
@@ -226,7 +241,7 @@ export class Transport {
     };
     return {
       status: res.statusCode ?? 0,
-      headers: webHeaders(res.rawHeaders),
+      headers: headerReader(res.rawHeaders),
       url: url.href,
       async *chunks() {
         if (settled) return;
@@ -310,17 +325,19 @@ function drained(req: ClientRequest): Promise<boolean> {
   });
 }
 
-/** Node's raw header list as a `Headers`; a value `Headers` refuses is left out. */
-function webHeaders(raw: readonly string[]): Headers {
-  const headers = new Headers();
+/**
+ * Node's raw header list, read by name. Not a `Headers`: the first `Headers` a process makes
+ * loads Node's whole fetch implementation, 35 ms of a registry command's start-up.
+ */
+function headerReader(raw: readonly string[]): ResponseHeaders {
+  const byName = new Map<string, string>();
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i] as string, raw[i + 1] as string);
-    } catch {
-      // A header no registry sends (a name or value outside HTTP's token rules).
-    }
+    const name = (raw[i] as string).toLowerCase();
+    const value = (raw[i + 1] as string).trim();
+    const before = byName.get(name);
+    byName.set(name, before === undefined ? value : `${before}, ${value}`);
   }
-  return headers;
+  return { get: (name) => byName.get(name.toLowerCase()) ?? null };
 }
 
 function describe(error: unknown): string {
@@ -334,3 +351,4 @@ function protocol(request: HttpRequest, why: string): RegistryError {
     details: { ...request.context },
   });
 }
+

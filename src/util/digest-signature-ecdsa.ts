@@ -7,17 +7,28 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { ECDSA } from '@noble/curves/abstract/weierstrass.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { SigningError } from '../errors.js';
 import type { HashAlgorithm } from './digest-signature.js';
 
-/** The noble curve of each OpenSSL curve name Sigstore signs with, and its size in bytes. */
-const CURVES: Record<string, { ecdsa: ECDSA; size: number }> = {
-  prime256v1: { ecdsa: p256, size: 32 },
-  secp384r1: { ecdsa: p384, size: 48 },
-  secp521r1: { ecdsa: p521, size: 66 },
+/** The noble curve name of each OpenSSL curve name Sigstore signs with, and its size in bytes. */
+const CURVES: Record<string, { name: 'p256' | 'p384' | 'p521'; size: number }> = {
+  prime256v1: { name: 'p256', size: 32 },
+  secp384r1: { name: 'p384', size: 48 },
+  secp521r1: { name: 'p521', size: 66 },
 };
+
+// The curves take 12-17 ms to load, a fifth of a verifying command's start-up, and most bundles
+// (DSSE, or a message signature checked against the artifact's bytes) never need them: they
+// load on the first digest signed or verified. Synchronously: these functions are synchronous.
+const requireModule = createRequire(import.meta.url);
+let nist: Record<'p256' | 'p384' | 'p521', ECDSA> | undefined;
+
+function curveFunctions(name: 'p256' | 'p384' | 'p521'): ECDSA {
+  nist ??= requireModule('@noble/curves/nist.js') as Record<'p256' | 'p384' | 'p521', ECDSA>;
+  return nist[name];
+}
 
 /** The hash the Sigstore algorithm registry pairs with each curve (OpenSSL names). */
 export const EC_CURVE_HASH: Readonly<Record<string, HashAlgorithm>> = {
@@ -40,7 +51,7 @@ export function signDigestEcdsa(privateKey: KeyObject, digest: Buffer): Buffer {
     // prehash: false because `digest` already is the hash: noble must not hash it again.
     // extraEntropy: hedged nonces (RFC 6979 plus fresh randomness), so a fault or a weak
     // random source cannot reveal the key through a repeated or biased nonce.
-    const signature = curve.ecdsa.sign(digest, scalar, { prehash: false, format: 'der', extraEntropy: true });
+    const signature = curveFunctions(curve.name).sign(digest, scalar, { prehash: false, format: 'der', extraEntropy: true });
     return Buffer.from(signature);
   } catch (error) {
     throw new SigningError('SIGNER_FAILED', `ECDSA signing of the digest failed: ${(error as Error).message}`, { cause: error });
@@ -60,13 +71,13 @@ export function verifyDigestEcdsa(publicKey: KeyObject, digest: Buffer, signatur
   const jwk = publicKey.export({ format: 'jwk' });
   const point = Buffer.concat([Buffer.of(0x04), fixedLength(jwk.x, curve.size), fixedLength(jwk.y, curve.size)]);
   try {
-    return curve.ecdsa.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
+    return curveFunctions(curve.name).verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
   } catch {
     return false; // a malformed signature is a wrong one
   }
 }
 
-function curveOf(key: KeyObject): { ecdsa: ECDSA; size: number } | undefined {
+function curveOf(key: KeyObject): { name: 'p256' | 'p384' | 'p521'; size: number } | undefined {
   return CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''];
 }
 
