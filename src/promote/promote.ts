@@ -110,7 +110,8 @@ export async function promote(source: string | ImageReference, destination: stri
   const signal = options.signal;
 
   progress?.({ stage: 'resolve' });
-  const resolved = await sourceClient.resolve(src);
+  // Read whole, not only resolved: the gate and the plan read it again, from the client's cache.
+  const resolved = await sourceClient.getManifest(src);
   const digest = resolved.digest;
   const pinnedSource = pinnedTo(src, digest);
   if (dst.digest !== undefined && dst.digest !== digest) {
@@ -159,7 +160,7 @@ export async function promote(source: string | ImageReference, destination: stri
 
   progress?.({ stage: 'prove' });
   const atDestination = dst.tag !== undefined ? dst.withTag(dst.tag) : pinnedTo(dst, digest);
-  const served = await destinationClient.getManifest(atDestination);
+  const served = await destinationClient.getManifest(atDestination, { fresh: true });
   if (served.digest !== digest) {
     throw new RegistryError('REGISTRY_DIGEST_MISMATCH', `${dst.registry}: ${atDestination.toString()}: serves ${served.digest} after the promotion, not ${digest}`, {
       details: { registry: dst.registry, reference: atDestination.toString(), expected: digest, actual: served.digest },

@@ -57,6 +57,14 @@ export interface RegistryClientOptions {
   onProgress?: (event: RegistryProgress) => void;
 }
 
+// Manifests a client keeps by digest (see RegistryClient.manifests).
+const MANIFEST_CACHE_ENTRIES = 64;
+const MANIFEST_CACHE_MAX_BYTES = 256 * 1024;
+
+function manifestKey(ref: ImageReference, digest: string): string {
+  return `${ref.registry}/${ref.repository}@${digest}`;
+}
+
 /** Options of {@link RegistryClient.referrers}. */
 export interface ReferrersOptions {
   /** Only referrers of this artifact type. */
@@ -81,6 +89,10 @@ export class RegistryClient {
   private readonly onProgress: ((event: RegistryProgress) => void) | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly referrersApi = new Map<string, boolean>();
+  // Manifests read by digest, for the client's life: what a digest names never changes, and a
+  // promotion or a verification reads the same few manifests to resolve, verify, plan and copy.
+  // Keyed by repository too: a digest is only readable where access to it was granted.
+  private readonly manifests = new Map<string, Promise<FetchedManifest>>();
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
@@ -124,8 +136,31 @@ export class RegistryClient {
   /**
    * Fetches a manifest or index by the reference's digest (else its tag), read under
    * `maxManifestBytes` and checked against the digest asked for (or the one the registry states).
+   * A manifest this client already read by its digest (or by a tag that named it) in the same
+   * repository is not asked for again, unless `fresh` (to prove what the registry serves now).
    */
-  async getManifest(ref: ImageReference): Promise<FetchedManifest> {
+  getManifest(ref: ImageReference, options: { fresh?: boolean } = {}): Promise<FetchedManifest> {
+    const key = ref.digest === undefined ? undefined : manifestKey(ref, ref.digest);
+    const known = key === undefined || options.fresh === true ? undefined : this.manifests.get(key);
+    if (known !== undefined) return known;
+    const fetching = this.fetchManifest(ref);
+    if (key !== undefined) this.remember(key, fetching);
+    // Read by tag: remembered under the digest it turned out to have, once it is known.
+    else void fetching.then((fetched) => this.remember(manifestKey(ref, fetched.digest), fetching), () => undefined);
+    return fetching;
+  }
+
+  private remember(key: string, fetching: Promise<FetchedManifest>): void {
+    this.manifests.set(key, fetching);
+    const forget = (): void => {
+      if (this.manifests.get(key) === fetching) this.manifests.delete(key);
+    };
+    // Failures are not kept, nor manifests larger than real ones: the cache stays a few MiB.
+    fetching.then((fetched) => fetched.size > MANIFEST_CACHE_MAX_BYTES && forget(), forget);
+    while (this.manifests.size > MANIFEST_CACHE_ENTRIES) this.manifests.delete(this.manifests.keys().next().value as string);
+  }
+
+  private async fetchManifest(ref: ImageReference): Promise<FetchedManifest> {
     const response = await this.request(ref, { method: 'GET', path: `manifests/${ref.identifier}`, accept: MANIFEST_MEDIA_TYPES });
     if (response.status !== 200) {
       await response.discard();

@@ -4,7 +4,9 @@
  * plain HTTP only where allowed, an idle timeout, and cancellation.
  * @module
  */
+import type * as Http from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type * as Https from 'node:https';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../errors.js';
@@ -199,7 +201,7 @@ export class Transport {
     try {
       this.throwIfAborted();
       [sent, res] = await new Promise<[ClientRequest, IncomingMessage]>((resolve, reject) => {
-        const client = url.protocol === 'https:' ? nodeModule<typeof import('node:https')>('node:https') : nodeModule<typeof import('node:http')>('node:http');
+        const client = url.protocol === 'https:' ? nodeModule<typeof Https>('node:https') : nodeModule<typeof Http>('node:http');
         const sent = client.request(url, { method, headers });
         req = sent;
         sent.on('response', (answer: IncomingMessage) => resolve([sent, answer]));
