@@ -34,8 +34,14 @@ export async function listReferrers(
   const subject = ref.withDigest(subjectDigest);
   // The list and cosign's two tags are asked at once: three round trips in the time of one.
   const listed = (async () => {
-    const fromApi = client.knownApi(ref.registry) === false ? undefined : await fromReferrersApi(client, subject, options.artifactType);
-    return fromApi ?? (await fromTagIndex(client, subject));
+    const api = client.knownApi(ref.registry);
+    if (api === false) return fromTagIndex(client, subject);
+    // Until the registry has shown whether it has the API, its tag index is read beside it:
+    // one round trip where a registry without the API would otherwise take two.
+    const tagIndex = api === undefined ? fromTagIndex(client, subject) : undefined;
+    tagIndex?.catch(() => undefined);
+    const fromApi = await fromReferrersApi(client, subject, options.artifactType);
+    return fromApi ?? (await (tagIndex ?? fromTagIndex(client, subject)));
   })();
   const legacy = options.legacyTags === false ? [] : LEGACY_TAGS.map(([suffix, source]) => legacyReferrer(client, subject, `${fallbackTag(subjectDigest)}.${suffix}`, source));
   // Every lookup settles before the first failure is reported: none is left running unobserved.

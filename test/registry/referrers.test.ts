@@ -80,6 +80,27 @@ describe('referrers', () => {
     expect(found).toEqual([{ ...bundle, source: 'referrers-tag', tag }]);
   });
 
+  it('asks for the tag index beside the API the first time, and lists only what the API names where it answers', async () => {
+    const registry = await memory(true);
+    const { ref, digest, referrer } = await seed(registry);
+    const bundle = await client().attachReferrer(ref, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest);
+    // A stale tag index left by a writer that did not know the API: not what the API says.
+    const strayManifest = imageManifest(Buffer.from('stray'));
+    const stray = await client().putManifest(ref.withDigest(sha256(strayManifest)), strayManifest, MEDIA_TYPES.ociManifest);
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ mediaType: MEDIA_TYPES.ociManifest, digest: stray, size: 10 }] }));
+    await client().putManifest(ref.withTag(`sha256-${digest.slice(7)}`), index, MEDIA_TYPES.ociIndex);
+    const reader = client();
+    const before = registry.requests.length;
+    expect((await reader.referrers(ref, digest)).map((r) => [r.digest, r.source])).toEqual([[bundle.digest, 'referrers-api']]);
+    const first = registry.requests.slice(before).map((r) => r.url);
+    expect(first.filter((url) => url.includes(`/referrers/${digest}`))).toHaveLength(1);
+    expect(first.filter((url) => url.endsWith(`/manifests/sha256-${digest.slice(7)}`))).toHaveLength(1);
+    // Once the API is known, the tag index is not read again.
+    const again = registry.requests.length;
+    await reader.referrers(ref, digest);
+    expect(registry.requests.slice(again).filter((r) => r.url.endsWith(`/manifests/sha256-${digest.slice(7)}`))).toHaveLength(0);
+  });
+
   it("reads cosign's older .sig and .att tags, and can leave them out", async () => {
     const registry = await memory(false);
     const { ref, digest } = await seed(registry);
