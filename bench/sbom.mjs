@@ -7,8 +7,9 @@
  * - sealkit's CLI (`node bin/sealkit.js sbom <archive>`), from dist/ (built first);
  * - cdxgen on the same tarball, offline (FETCH_LICENSE=false), installed into the cache;
  * - the floor: streaming each layer's byte range out of the archive and decompressing it, with
- *   nothing extracted to disk, once with `dd | gzip -dc` and once with Node's zlib; the
- *   faster of the two is the floor sealkit is compared with.
+ *   nothing extracted to disk, once with `dd | gzip -dc` (the floor the target is set against)
+ *   and once with Node's zlib (faster here; its ratio is shown, with no target: sealkit
+ *   catalogs on the thread that inflates, so its time is the inflating plus the cataloging).
  *
  * Measured with GNU time (wall seconds, peak RSS), best of N runs, on the gzip OCI archive
  * and the docker-archive of each image, and sealkit's memory again on each image grown to about
@@ -98,7 +99,7 @@ async function main() {
   const all = [];
   for (const image of built) all.push(benchImage(image, cdxgen));
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ images: all }, null, 2)}\n`);
-  if (flags.check && all.some(({ verdicts }) => verdicts.some((verdict) => !verdict.ok))) process.exitCode = 1;
+  if (flags.check && all.some(({ verdicts }) => verdicts.some((verdict) => verdict.ok === false))) process.exitCode = 1;
 }
 
 /** Measures one image: floors, sealkit and cdxgen on its archives, sealkit on its grown variant. */
@@ -202,14 +203,14 @@ function report({ key, title, grownBy, description }, results, largeResults, ora
       const found = row.cdxgen.packages;
       verdict(found.deb >= oracle.deb * 0.9 && found.npm >= oracle.npm * 0.9, `${row.label}: cdxgen found the packages (${ecosystems.map((e) => `${e} ${found[e]}/${oracle[e]}`).join(', ')}), so its time is comparable`);
     }
-    const vsFloor = row.sealkit.seconds / row.floor.seconds;
-    const floorTarget = row.scheme === 'oci-archive' ? ` (target <= ${TARGETS.ratioVsFloor}x)` : ' (uncompressed layers: the floor only reads them; no target)';
-    const floorName = row.floor === row.floorNode ? 'Node' : row.scheme === 'docker-archive' ? 'dd' : 'dd | gzip -dc';
-    verdict(row.scheme !== 'oci-archive' || vsFloor <= TARGETS.ratioVsFloor, `${row.label}: sealkit takes ${vsFloor.toFixed(2)}x the floor (${floorName}, the faster)${floorTarget}`);
-    if (row.scheme === 'oci-archive' && row.floor !== row.floorGzip) {
-      // the issue states the target against `gzip -dc`; the stricter Node floor above is the one held
+    if (row.scheme === 'oci-archive') {
       const vsGzip = row.sealkit.seconds / row.floorGzip.seconds;
       verdict(vsGzip <= TARGETS.ratioVsFloor, `${row.label}: sealkit takes ${vsGzip.toFixed(2)}x dd | gzip -dc (target <= ${TARGETS.ratioVsFloor}x)`);
+      const vsNode = row.sealkit.seconds / row.floorNode.seconds;
+      verdict('info', `${row.label}: sealkit takes ${vsNode.toFixed(2)}x Node's zlib alone (no target)`);
+    } else {
+      const vsFloor = row.sealkit.seconds / row.floor.seconds;
+      verdict('info', `${row.label}: sealkit takes ${vsFloor.toFixed(2)}x reading the layers (uncompressed layers: the floor only reads them; no target)`);
     }
     verdict(row.sealkit.peakMiB < TARGETS.peakMiB, `${row.label}: sealkit peak RSS ${row.sealkit.peakMiB.toFixed(1)} MiB (target < ${TARGETS.peakMiB} MiB)`);
     const differ = ecosystems.filter((e) => row.sealkit.packages[e] !== oracle[e]);
@@ -222,7 +223,7 @@ function report({ key, title, grownBy, description }, results, largeResults, ora
     verdict(row.sealkit.peakMiB < TARGETS.peakMiB, `${row.label}: sealkit peak RSS ${row.sealkit.peakMiB.toFixed(1)} MiB (target < ${TARGETS.peakMiB} MiB)`);
   }
   lines.push('');
-  for (const { ok, text } of verdicts) lines.push(`${ok ? 'PASS' : 'MISS'}  ${text}`);
+  for (const { ok, text } of verdicts) lines.push(`${ok === 'info' ? 'INFO' : ok ? 'PASS' : 'MISS'}  ${text}`);
   console.log(lines.join('\n'));
   return verdicts;
 }
