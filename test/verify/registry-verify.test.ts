@@ -12,6 +12,7 @@ import { isSealkitError } from '../../src/errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
+import { signStatement } from '../../src/sign/dsse.js';
 import { attestSbom, signArtifact } from '../../src/sign/index.js';
 import { COSIGN_ANNOTATIONS, DSSE_ENVELOPE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE } from '../../src/verify/cosign-legacy.js';
 import { verifyBundle, verifySlsaLevel } from '../../src/verify/index.js';
@@ -104,6 +105,32 @@ describe.each([false, true])('referrers API %s', (referrersApi) => {
     expect(sourced.length).toBeGreaterThan(4);
     expect(sourced.every((c) => c.referrer !== undefined && referrers.includes(c.referrer) && c.source === c.referrer)).toBe(true);
     expect(result.checks[0]).toMatchObject({ id: 'attestations.match', passed: true });
+  });
+});
+
+describe('signatures in the newer cosign layout', () => {
+  it('a DSSE statement of predicate type cosign/sign/v1 about the image verifies it; about another image it does not', async () => {
+    const { registry, text, digest, bytes } = await image(true);
+    const about = (subjectDigest: string) => ({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: `${registry.host}/app`, digest: { sha256: subjectDigest.slice('sha256:'.length) } }],
+      predicateType: 'https://sigstore.dev/cosign/sign/v1',
+      predicate: {},
+    });
+    const other = sha256('another image');
+    const stray = await signStatement(about(other), { key: key.privateKey });
+    await attachBundle(registry, { digest, bytes }, stray.bundle);
+    const alone = await verifyBundle(text as `registry:${string}`, { publicKeys: [key.pem], registry: clientOptions });
+    expect(alone.verified).toBe(false);
+
+    const signed = await signStatement(about(digest), { key: key.privateKey });
+    const referrer = await attachBundle(registry, { digest, bytes }, signed.bundle);
+    const result = await verifyBundle(text as `registry:${string}`, { publicKeys: [key.pem], registry: clientOptions });
+    expect(result.verified).toBe(true);
+    const proving = result.attestations.filter((a) => a.about === 'yes' && a.authentic);
+    expect(proving.map((a) => [a.referrer, a.predicateType])).toEqual([[referrer.digest, 'https://sigstore.dev/cosign/sign/v1']]);
+    const wrongKey = await verifyBundle(text as `registry:${string}`, { publicKeys: [newKey().pem], registry: clientOptions });
+    expect(wrongKey.verified).toBe(false);
   });
 });
 
