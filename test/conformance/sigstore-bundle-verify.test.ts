@@ -4,18 +4,17 @@
  * the shared corpus beside the repository; CI has them, a developer machine may not.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { skipWithoutCorpus } from '../verify/support/corpus.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/conformance/sigstore-bundle-verify.mjs', import.meta.url));
 const ASSETS =
   process.env.SEALKIT_CONFORMANCE_ASSETS ??
   fileURLToPath(new URL('../../../shared/corpus/sigstore-conformance/bundle-verify', import.meta.url));
-const IN_CI = !['', '0', 'false'].includes(process.env.CI ?? '');
 
-describe.skipIf(!existsSync(ASSETS) && !IN_CI)('Sigstore conformance: bundle verification', () => {
+describe.skipIf(skipWithoutCorpus(ASSETS))('Sigstore conformance: bundle verification', () => {
   it('behaves as every case is named, with the artifact and with its digest', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT, ASSETS], { timeout: 300_000 }).catch((error: { stdout?: string; message: string }) => {
       throw new Error(`conformance run failed:\n${error.stdout ?? error.message}`);

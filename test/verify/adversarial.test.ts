@@ -20,9 +20,11 @@ import {
   failedIds,
   flipBase64,
   provenanceCase,
+  skipWithoutCorpus,
 } from './support/corpus.js';
 import { newKey } from './support/crafted-bundles.js';
 
+const SKIP_CONFORMANCE = skipWithoutCorpus(CONFORMANCE);
 const victim = provenanceCase('gh-attest-bcr-publish');
 const ARTIFACT = caseArtifact(victim);
 const SAN = victim.certificate.san; // https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml@refs/tags/v0.0.1
@@ -351,9 +353,10 @@ describe('digest mode', () => {
   });
 });
 
-describe('message signatures (the conformance happy paths), artifact and digest mode', () => {
+describe.skipIf(SKIP_CONFORMANCE)('message signatures (the conformance happy paths), artifact and digest mode', () => {
   const artifact = `${CONFORMANCE}a.txt`;
-  const digest = `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`;
+  // Read in the tests: a skipped describe's body still runs when the file is collected.
+  const digest = () => `sha256:${createHash('sha256').update(readFileSync(artifact)).digest('hex')}`;
 
   describe.each(['happy-path-v0.1', 'happy-path-v0.2', 'happy-path-v0.3', 'happy-path-v0.3-new-mediaType', 'rekor2-happy-path'])('%s', (name) => {
     const path = `${CONFORMANCE}${name}/bundle.sigstore.json`;
@@ -361,7 +364,7 @@ describe('message signatures (the conformance happy paths), artifact and digest 
     const policy = { certificateIdentity: CONFORMANCE_IDENTITY, certificateIssuer: GITHUB_ISSUER, ...(existsSync(root) ? { trustedRoot: root } : {}) };
 
     it('verifies with the artifact and with its digest', async () => {
-      for (const input of [artifact, digest, readFileSync(artifact)]) {
+      for (const input of [artifact, digest(), readFileSync(artifact)]) {
         const result = await verifyBundle(input, path, policy);
         expect(result.verified, String(input).slice(0, 20)).toBe(true);
         expect(result.attestations).toEqual([expect.objectContaining({ kind: 'message-signature', about: 'yes', authentic: true })]);
@@ -386,14 +389,14 @@ describe('message signatures (the conformance happy paths), artifact and digest 
     });
 
     it('another identity: identity.subject fails', async () => {
-      const result = await verifyBundle(digest, path, { ...policy, certificateIdentity: CONFORMANCE_IDENTITY.replace('refs/heads/main', 'refs/heads/evil') });
+      const result = await verifyBundle(digest(), path, { ...policy, certificateIdentity: CONFORMANCE_IDENTITY.replace('refs/heads/main', 'refs/heads/evil') });
       expect(result.verified).toBe(false);
       expect(failedIds(result)).toEqual(['identity.subject']);
     });
   });
 });
 
-describe('keys', () => {
+describe.skipIf(SKIP_CONFORMANCE)('keys', () => {
   const artifact = `${CONFORMANCE}a.txt`;
   const dir = `${CONFORMANCE}managed-key-happy-path/`;
 

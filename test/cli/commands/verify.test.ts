@@ -4,11 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIo } from '../../support/capture-io.js';
+import { CONFORMANCE, NPM_CORPUS as NPM, skipWithoutCorpus } from '../../verify/support/corpus.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/provenance/', import.meta.url));
-const CONFORMANCE = fileURLToPath(new URL('../../../../shared/corpus/sigstore-conformance/bundle-verify/', import.meta.url));
-const NPM = fileURLToPath(new URL('../../../../shared/corpus/slsa-verifier-npm/', import.meta.url));
-const HAVE_CORPUS = existsSync(CONFORMANCE) && existsSync(NPM);
 
 const GO = `${FIXTURES}slsa-go-v2.1.0/`;
 const GO_DIGEST = readFileSync(`${GO}artifact.sha256`, 'utf8').trim();
@@ -92,7 +90,7 @@ describe('sealkit verify', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('sealkit verify on the shared corpora', () => {
+describe.skipIf(skipWithoutCorpus(CONFORMANCE, NPM))('sealkit verify on the shared corpora', () => {
   it('verifies an npm package with its registry attestations, and names a tampered one', async () => {
     const good = io();
     const base = 'provenance-npm-test-cli-v1-prega';

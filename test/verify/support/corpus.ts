@@ -2,10 +2,11 @@
  * Where the verification tests find real material: the provenance fixtures kept in the repo
  * (`fixtures/provenance`, with `cases.json`) and the public corpora beside the repo
  * (`../shared/corpus`: the Sigstore conformance bundle-verify cases and slsa-verifier's npm
- * packages), which `.ci/run` always provides.
+ * packages), which `.ci/run` always provides. A bare clone has no `../shared`: there the tests
+ * that need it skip (see `skipWithoutCorpus`).
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { VerificationCheck, VerificationResult } from '../../../src/verify/index.js';
 
@@ -15,6 +16,29 @@ export const PROVENANCE = fileURLToPath(new URL('../../../fixtures/provenance/',
 export const CONFORMANCE = fileURLToPath(new URL('../../../../shared/corpus/sigstore-conformance/bundle-verify/', import.meta.url));
 /** slsa-verifier's npm packages and registry attestation responses. */
 export const NPM_CORPUS = fileURLToPath(new URL('../../../../shared/corpus/slsa-verifier-npm/', import.meta.url));
+
+/** CI as the conformance suites read it (`CI=false` or `0` is not CI). */
+const IN_CI = !['', '0', 'false'].includes(process.env.CI ?? '');
+
+let warned = false;
+
+/**
+ * For `describe.skipIf`/`it.skipIf`: true when one of `paths` (by default both corpora) is
+ * missing and this is not CI. CI always has the corpora, so there a missing one must fail the
+ * tests, never skip them. Warns once per test file (vitest gives each file its own module).
+ */
+export function skipWithoutCorpus(...paths: string[]): boolean {
+  const wanted = paths.length > 0 ? paths : [CONFORMANCE, NPM_CORPUS];
+  if (IN_CI || wanted.every((path) => existsSync(path))) return false;
+  if (!warned) {
+    warned = true;
+    // Both corpora in the one line when either is asked for: a file asking for each in turn is warned once.
+    const corpora = wanted.some((path) => path === CONFORMANCE || path === NPM_CORPUS) ? [CONFORMANCE, NPM_CORPUS] : [];
+    const missing = [...new Set([...wanted, ...corpora])].filter((path) => !existsSync(path));
+    console.warn(`missing ${missing.join(' and ')}: skipping the tests that need it (with CI set they fail instead)`);
+  }
+  return true;
+}
 
 /** The identity and issuer of the conformance suite's keyless bundles. */
 export const CONFORMANCE_IDENTITY =
