@@ -1,5 +1,5 @@
 /**
- * bin/sealkit.js sets four V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
+ * bin/sealkit.js sets five V8 flags for `sealkit sbom` only, before anything is loaded, and leaves
  * them to the user when a node option already says otherwise; one of them exposes `gc`, for the
  * collections between catalogers. Checked on real processes: a
  * preloaded probe records every `v8.setFlagsFromString` call the bin makes and prints them at exit.
@@ -44,10 +44,11 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
     return JSON.parse((line ?? 'FLAGS null').slice('FLAGS '.length)) as string[];
   }
 
-  it('exposes gc, optimizes on the main thread, keeps the young generation at its size and WebAssembly on its baseline compiler for sbom', async () => {
+  it('exposes gc, optimizes on the main thread without the mid tier, keeps the young generation at its size and WebAssembly on its baseline compiler for sbom', async () => {
     expect(await flagsOf(['sbom', `lockfile:${join(dir, 'package-lock.json')}`])).toEqual([
       '--expose-gc',
       '--no-concurrent-recompilation',
+      '--no-maglev',
       '--semi-space-growth-factor=1',
       '--wasm-tiering-budget=1000000000',
     ]);
@@ -81,10 +82,11 @@ describe.skipIf(!existsSync('dist/cli/main.js'))('bin/sealkit.js', () => {
 
   it("leaves each setting to the user's own node options", async () => {
     const lockfile = `lockfile:${join(dir, 'package-lock.json')}`;
-    expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--wasm-tiering-budget=1000000000']);
-    expect(await flagsOf(['sbom', lockfile], { args: ['--wasm-tiering-budget=5000'] })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--semi-space-growth-factor=1']);
-    expect(await flagsOf(['sbom', lockfile], { args: ['--concurrent-recompilation'] })).toEqual(['--expose-gc', '--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { options: '--max-semi-space-size=8' })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--no-maglev', '--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--wasm-tiering-budget=5000'] })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--no-maglev', '--semi-space-growth-factor=1']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--concurrent-recompilation'] })).toEqual(['--expose-gc', '--no-maglev', '--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--maglev'] })).toEqual(['--expose-gc', '--no-concurrent-recompilation', '--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
     // gc already exposed: used as it is
-    expect(await flagsOf(['sbom', lockfile], { args: ['--expose-gc'] })).toEqual(['--no-concurrent-recompilation', '--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
+    expect(await flagsOf(['sbom', lockfile], { args: ['--expose-gc'] })).toEqual(['--no-concurrent-recompilation', '--no-maglev', '--semi-space-growth-factor=1', '--wasm-tiering-budget=1000000000']);
   });
 });
