@@ -160,4 +160,5 @@ export { discoverReferrers } from './registry/discover.js';
 export type { AttachSbomInput, AttachSbomOptions, AttachSbomResult } from './registry/attach.js';
 export type { DiscoverOptions, DiscoverResult, DiscoveredReferrer } from './registry/discover.js';
 export type { RegistryAccessOptions, RegistryAttachOptions, RegistryAttachment } from './registry/subject.js';
+export { IMAGE_SIGNATURE_PREDICATE_TYPE } from './sign/sign-artifact.js';
 export type { SignArtifactOptions, SignArtifactResult } from './sign/sign-artifact.js';

@@ -1,5 +1,6 @@
 /**
- * `signArtifact`: a Sigstore message-signature bundle for a file, bytes, a stream or a digest.
+ * `signArtifact`: a Sigstore message-signature bundle for a file, bytes, a stream or a digest;
+ * for an image in a registry, cosign 3's DSSE image signature, attached to it.
  * The artifact is read once; its digests and its signature are computed in the same pass,
  * with the hash the Sigstore algorithm registry pairs with the key (SHA-384 for P-384,
  * SHA-512 for P-521, SHA-256 otherwise). A precomputed SHA-256 is signed as it is by any
@@ -20,6 +21,7 @@ import {
 import { digestArtifact, isPrecomputedDigest, parseDigest, type ArtifactInput } from '../util/artifact-digest.js';
 import type { HashAlgorithm } from '../util/digest-signature.js';
 import { completeBundle } from './complete-bundle.js';
+import { IN_TOTO_STATEMENT_V1, signStatement, type InTotoStatement } from './dsse.js';
 import type { SignResult, SigningOptions } from './sign-options.js';
 import { planSigning } from './signing-plan.js';
 import type { MessageSigner } from './signers/signer.js';
@@ -34,7 +36,8 @@ export interface SignArtifactResult extends SignResult {
 }
 
 /**
- * Signs `artifact` and returns a Sigstore bundle v0.3 holding a message signature.
+ * Signs `artifact` and returns a Sigstore bundle v0.3 holding a message signature (for an
+ * image in a registry, a DSSE envelope: see below).
  *
  * Keyless by default: an OIDC identity token (from `options.identityToken`,
  * `SIGSTORE_ID_TOKEN`, GitHub Actions, Buildkite or GitLab CI) is exchanged at Fulcio for a
@@ -51,11 +54,12 @@ export interface SignArtifactResult extends SignResult {
  * itself (`KEY_INVALID` otherwise). Ed25519 keys cannot sign message signatures at all
  * (`KEY_INVALID`).
  *
- * An image in a registry, `registry:host/repo[:tag][@sha256:<hex>]`, is signed in place: the
- * reference is resolved to the manifest it names (an index stays an index), the manifest's
- * bytes are signed — so the bundle's `messageDigest` is the manifest digest for SHA-256 keys —
- * and the bundle is attached to it as an OCI 1.1 referrer (unless `upload` is false). See
- * docs/registry.md.
+ * An image in a registry, `registry:host/repo[:tag][@sha256:<hex>]`, is signed in place, in
+ * the layout cosign 3 signs images with: the reference is resolved to the manifest it names (an
+ * index stays an index), an in-toto statement of predicate type
+ * {@link IMAGE_SIGNATURE_PREDICATE_TYPE} whose subject is the manifest digest is signed as a
+ * DSSE bundle (so Ed25519 keys sign images too), and the bundle is attached to the image as an
+ * OCI 1.1 referrer (unless `upload` is false). See docs/registry.md.
  *
  * @throws {SealkitError} with a stable code: `IDENTITY_TOKEN_*`, `KEY_*`, `SERVICE_*`,
  *   `ARTIFACT_UNREADABLE`, `SIGNING_CONFIG_INVALID`, `BUNDLE_INVALID`, `OUTPUT_WRITE_FAILED`,
@@ -90,15 +94,27 @@ export async function signArtifact(artifact: ArtifactInput, options: SignArtifac
 }
 
 /**
- * Signs the manifest a `registry:REF` names. Its bytes, not a digest, are signed: keys whose
- * hash is not SHA-256 then still sign (over the manifest's SHA-384 or SHA-512), and a verifier
- * that fetched the manifest checks them the same way.
+ * The predicate type of an image signature in cosign 3's layout: a statement that says nothing
+ * more than that its signer signed the image its subject names.
+ */
+export const IMAGE_SIGNATURE_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
+
+/**
+ * Signs the manifest a `registry:REF` names as cosign 3 does: a DSSE statement about its digest,
+ * which `cosign verify` and sealkit's verification in place both read as the image's signature.
  */
 async function signInRegistry(artifact: string, signing: SigningOptions, access: RegistryAttachOptions): Promise<SignArtifactResult> {
   const reference = parseRegistrySubject(artifact);
   const client = registryClient({ ...access, signal: signing.signal });
   const subject = await resolveRegistrySubject(reference, client);
-  const result = await signArtifact(subject.bytes, signing);
+  const [algorithm = 'sha256', hex = ''] = subject.digest.split(':');
+  const statement: InTotoStatement = {
+    _type: IN_TOTO_STATEMENT_V1,
+    subject: [{ name: subject.name, digest: { [algorithm]: hex } }],
+    predicateType: IMAGE_SIGNATURE_PREDICATE_TYPE,
+    predicate: {},
+  };
+  const result = await signStatement(statement, signing);
   if (access.upload === false) {
     return { ...result, registry: { reference: subject.reference.toString(), subject: subjectDescriptor(subject) } };
   }

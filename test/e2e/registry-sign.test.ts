@@ -91,7 +91,7 @@ describe.skipIf(skipRegistryTests({ auth: true }))('signing and attesting in pla
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('signs an image keyless by tag: the digest is skopeo\'s, and the attached bundle verifies over the manifest', async () => {
+  it('signs an image keyless by tag in cosign 3\'s layout: the digest is skopeo\'s, and the attached statement names it', async () => {
     const result = await signArtifact(`registry:${anonymous.host}/${REPO}:real`, { ...keylessOptions(stack), ...anonymousAccess });
     expect(result.registry?.subject.digest).toBe(manifestDigest);
     expect(await skopeoInspectDigest(anonymous, `${REPO}:real`)).toBe(manifestDigest);
@@ -108,10 +108,14 @@ describe.skipIf(skipRegistryTests({ auth: true }))('signing and attesting in pla
       layers: [{ mediaType: BUNDLE, size: layer.length }],
       subject: { mediaType: imageManifest.mediaType, digest: manifestDigest, size: imageManifest.body.length },
     });
-    expect(manifest.annotations?.['dev.sigstore.bundle.content']).toBe('message-signature');
-    const bundle = JSON.parse(layer.toString('utf8')) as unknown;
-    const signer = verifyBundle(bundle, { trustedRoot: stack.trustedRoot, artifact: imageManifest.body, identity: { subject: TEST_SUBJECT, issuer: TEST_ISSUER } });
+    expect(manifest.annotations?.['dev.sigstore.bundle.content']).toBe('dsse-envelope');
+    expect(manifest.annotations?.['dev.sigstore.bundle.predicateType']).toBe('https://sigstore.dev/cosign/sign/v1');
+    const bundle = JSON.parse(layer.toString('utf8')) as { dsseEnvelope: { payload: string } };
+    const signer = verifyBundle(bundle, { trustedRoot: stack.trustedRoot, identity: { subject: TEST_SUBJECT, issuer: TEST_ISSUER } });
     expect(signer.identity?.subjectAlternativeName).toBe(TEST_SUBJECT);
+    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { subject: unknown; predicateType: string };
+    expect(statement.predicateType).toBe('https://sigstore.dev/cosign/sign/v1');
+    expect(statement.subject).toEqual([{ name: `${anonymous.host}/${REPO}`, digest: { sha256: manifestDigest.slice(7) } }]);
     // The signed tag still names the image, and the only new tag is the referrers index.
     expect((await rawManifest(anonymous, REPO, 'real')).digest).toBe(manifestDigest);
     expect(await rawTags(anonymous, REPO)).toEqual(['multi', 'real', `sha256-${manifestDigest.slice(7)}`].sort());

@@ -17,7 +17,7 @@ import { discoverReferrers } from '../../src/registry/discover.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
 import { attestSbom } from '../../src/sign/attest-sbom.js';
-import { signArtifact } from '../../src/sign/sign-artifact.js';
+import { IMAGE_SIGNATURE_PREDICATE_TYPE, signArtifact } from '../../src/sign/sign-artifact.js';
 import { EMPTY_TRUSTED_ROOT, verifyBundle } from '../sign/support/index.js';
 import { startMemoryRegistry, type MemoryRegistry } from './support/memory-registry.js';
 
@@ -161,27 +161,43 @@ describe.each([true, false])('in place on a registry (referrers API: %s)', (refe
     await registry.close();
   });
 
-  it('signs the manifest a tag names, attaches the bundle, and @sigstore/verify accepts it over the manifest bytes', async () => {
+  it('signs the manifest a tag names as cosign 3 does, attaches the bundle, and @sigstore/verify accepts it', async () => {
     const bundlePath = join(dir, `image-${referrersApi}.sigstore.json`);
     const result = await signArtifact(ref(), { key: KEY, env: {}, registry: { dockerConfig: false }, bundlePath });
     expect(result.registry?.subject).toEqual({ mediaType: MEDIA_TYPES.ociManifest, digest: imageDigest, size: imageBytes.length });
     expect(result.registry?.reference).toBe(`${registry.host}/app:1@${imageDigest}`);
-    expect(`sha256:${result.sha256}`).toBe(imageDigest);
-    expect(Buffer.from(result.bundle.messageSignature?.messageDigest?.digest ?? '', 'base64').toString('hex')).toBe(imageDigest.slice(7));
+    expect(result.bundle.messageSignature).toBeUndefined();
+    const statement = JSON.parse(Buffer.from(result.bundle.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')) as Record<string, unknown>;
+    expect(statement).toEqual({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: `${registry.host}/app`, digest: { sha256: imageDigest.slice(7) } }],
+      predicateType: IMAGE_SIGNATURE_PREDICATE_TYPE,
+      predicate: {},
+    });
     expect(JSON.parse(await readFile(bundlePath, 'utf8'))).toEqual(result.bundle);
 
     const referrer = result.registry?.referrer;
     const stored = registry.manifests.get(referrer?.digest ?? '');
-    const manifest = JSON.parse(stored?.bytes.toString() ?? '{}') as { subject: unknown; layers: Array<{ digest: string }>; annotations: Record<string, string> };
+    const manifest = JSON.parse(stored?.bytes.toString() ?? '{}') as { subject: unknown; artifactType: string; layers: Array<{ digest: string }>; annotations: Record<string, string> };
     expect(manifest.subject).toEqual({ mediaType: MEDIA_TYPES.ociManifest, digest: imageDigest, size: imageBytes.length });
-    expect(manifest.annotations['dev.sigstore.bundle.content']).toBe('message-signature');
-    const bundle = JSON.parse(registry.blobs.get(manifest.layers[0]?.digest ?? '')?.toString() ?? 'null') as unknown;
+    expect(manifest.artifactType).toBe(MEDIA_TYPES.sigstoreBundle);
+    expect(manifest.annotations['dev.sigstore.bundle.content']).toBe('dsse-envelope');
+    expect(manifest.annotations['dev.sigstore.bundle.predicateType']).toBe(IMAGE_SIGNATURE_PREDICATE_TYPE);
+    const bundle = JSON.parse(registry.blobs.get(manifest.layers[0]?.digest ?? '')?.toString() ?? 'null') as SerializedBundle;
     expect(bundle).toEqual(result.bundle);
-    verifyBundle(bundle, { ...offline, artifact: imageBytes, publicKeys: { [(result.signer as { keyHint: string }).keyHint]: PUBLIC_KEY } });
-    expect(() => verifyBundle(bundle, { ...offline, artifact: Buffer.concat([imageBytes, Buffer.from(' ')]), publicKeys: { k: PUBLIC_KEY } })).toThrow();
+    verifyBundle(bundle, { ...offline, publicKeys: { [(result.signer as { keyHint: string }).keyHint]: PUBLIC_KEY } });
+    const forged = { ...bundle, dsseEnvelope: { ...bundle.dsseEnvelope!, payload: Buffer.from(JSON.stringify({ ...statement, subject: [{ name: 'x', digest: { sha256: '0'.repeat(64) } }] })).toString('base64') } };
+    expect(() => verifyBundle(forged, { ...offline, publicKeys: { k: PUBLIC_KEY } })).toThrow();
     expect(registry.tags.has(`app:sha256-${imageDigest.slice(7)}`)).toBe(!referrersApi);
     // Attaching never moves the tag that was signed.
     expect(registry.tags.get('app:1')).toBe(imageDigest);
+  });
+
+  it('signs an image with an Ed25519 key (a DSSE envelope needs no message digest)', async () => {
+    const ed25519 = generateKeyPairSync('ed25519');
+    const result = await signArtifact(ref(), { key: ed25519.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), env: {}, registry: { dockerConfig: false }, upload: false });
+    expect(result.bundle.dsseEnvelope?.signatures).toHaveLength(1);
+    expect(result.registry?.subject.digest).toBe(imageDigest);
   });
 
   it('attests an SBOM and provenance about the image by digest, and discover lists all with their predicate types', async () => {

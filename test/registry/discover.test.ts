@@ -89,6 +89,8 @@ describe('sealkit discover and the signing commands in place', () => {
         size: registry.manifests.get(referrer ?? '')?.bytes.length,
         // Signed offline with a key: no log entry dates it, so it is the signing time.
         created: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        // an image signature in cosign 3's layout
+        predicateType: 'https://sigstore.dev/cosign/sign/v1',
         source: 'referrers-tag',
       },
     ]);

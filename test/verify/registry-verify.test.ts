@@ -226,7 +226,11 @@ describe('fails closed', () => {
     const referrer = registry.manifests.get(signed.registry!.referrer!.digest)!;
     const layer = (JSON.parse(referrer.bytes.toString('utf8')) as { layers: Array<{ digest: string }> }).layers[0]!;
     const original = registry.blobs.get(layer.digest)!;
-    registry.blobs.set(layer.digest, Buffer.from(original.toString('utf8').replace(/"signature":"./, '"signature":"A')));
+    // one bit of the bundle changed, its size kept: only the digest tells
+    const tampered = Buffer.from(original);
+    const middle = tampered.length >> 1;
+    tampered[middle] = (tampered[middle] ?? 0) ^ 0x01;
+    registry.blobs.set(layer.digest, tampered);
     const error = await verifyBundle(text as `registry:${string}`, { publicKeys: [key.pem], registry: clientOptions }).catch((e: unknown) => e);
     expect(isSealkitError(error, 'REGISTRY_DIGEST_MISMATCH')).toBe(true);
   });

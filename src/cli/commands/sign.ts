@@ -72,8 +72,9 @@ const HELP = `Usage: sealkit sign <file> --bundle <out.sigstore.json> [options]
 
 Signs <file>, an artifact known by its SHA-256 digest, or an image in a registry, and
 writes a Sigstore bundle (v0.3) that cosign, sigstore-js and sigstore-python verify.
-The file is hashed streaming, in constant memory. An image's manifest is signed (a
-message signature whose digest is the manifest digest) and the bundle is attached to it.
+The file is hashed streaming, in constant memory. An image is signed as cosign 3 signs
+it (a DSSE statement of type https://sigstore.dev/cosign/sign/v1 about its manifest
+digest) and the bundle is attached to it.
 
   --bundle <out>             where to write the bundle ("-" for standard output)
   --digest sha256:<hex>      sign the artifact with this SHA-256 instead of reading a file
