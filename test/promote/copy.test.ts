@@ -57,6 +57,41 @@ describe('executeCopy', () => {
     expect(destination.manifests.get(plan.top.digest)?.bytes.equals(manifest)).toBe(true);
   });
 
+  it('reads at the destination but writes nothing until beforeWrites settles, and nothing at all when it rejects', async () => {
+    const source = await startMemoryRegistry({ referrersApi: false });
+    const destination = await startMemoryRegistry({ referrersApi: false });
+    registries.push(source, destination);
+    const client = new RegistryClient({ dockerConfig: false, retryDelay: 1 });
+    const layer = randomBytes(20_000);
+    const config = Buffer.from('{"os":"linux"}');
+    const blobs = [config, layer].map((data, i) => ({ mediaType: i === 0 ? MEDIA_TYPES.ociConfig : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(data), size: data.length }));
+    for (const [i, data] of [config, layer].entries()) source.blobs.set(blobs[i]!.digest, data);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: blobs[0], layers: blobs.slice(1) }));
+    const plan: CopyPlan = { top: { digest: sha256(manifest), mediaType: MEDIA_TYPES.ociManifest, bytes: manifest }, blobs, manifests: [], referrers: [] };
+    const ends = {
+      sourceClient: client,
+      destinationClient: client,
+      source: parseReference(`${source.host}/staging/app@${plan.top.digest}`),
+      destination: parseReference(`${destination.host}/prod/app@${plan.top.digest}`),
+      concurrency: 2,
+    };
+    const writes = () => destination.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+
+    const refused = await executeCopy(plan, { ...ends, beforeWrites: Promise.reject(new Error('the tag names another digest')) }).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe('the tag names another digest');
+    expect(destination.requests.length).toBeGreaterThan(0);
+    expect(writes()).toEqual([]);
+
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const copying = executeCopy(plan, { ...ends, beforeWrites: gate });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(writes()).toEqual([]);
+    release();
+    await copying;
+    expect(destination.manifests.get(plan.top.digest)?.bytes.equals(manifest)).toBe(true);
+  });
+
   it('asks the destination for its manifests and referrers while the blobs move, and writes each once', async () => {
     const source = await startMemoryRegistry({ referrersApi: false });
     const destination = await startMemoryRegistry({ referrersApi: false });
