@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryError } from './errors.js';
 import { DEFAULT_REGISTRY } from './reference.js';
+import { isRecord } from '../util/is-record.js';
 
 /** A user name and password (or a token used as one), or an identity token for the token flow. */
 export interface Credentials {
@@ -185,8 +186,4 @@ export async function runHelper(name: string, registry: string): Promise<Credent
 export function normalizeKey(key: string): string {
   const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DEFAULT_REGISTRY : host;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

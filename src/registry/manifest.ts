@@ -7,6 +7,7 @@ import { SourceError } from '../errors.js';
 import { RegistryError } from './errors.js';
 import { isDigest } from './reference.js';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES, type Descriptor, type ImageIndex, type Manifest, type Platform } from './types.js';
+import { isRecord } from '../util/is-record.js';
 
 /**
  * Parses manifest bytes. The media type is the document's own, else `contentType` (the header
@@ -115,8 +116,4 @@ export function selectPlatform(index: ImageIndex, platform: string): Descriptor 
   throw new SourceError('PLATFORM_NOT_FOUND', `the index has no image for ${platform} (found: ${available.join(', ') || 'none'})`, {
     details: { platform, available },
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,8 @@
  */
 import { buildPurl } from '../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
-import { isRecord, stringField } from './node-modules.js';
+import { stringField } from './node-modules.js';
+import { isRecord } from '../../util/is-record.js';
 
 /** The deps.json cataloger (`dotnet-deps`). */
 export const dotnetDepsCataloger: Cataloger = {

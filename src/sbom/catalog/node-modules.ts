@@ -5,6 +5,7 @@
  */
 import type { License, Relationship } from '../model.js';
 import { normalizeLicense, uniqueLicenses } from '../license.js';
+import { isRecord } from '../../util/is-record.js';
 
 /**
  * The directories Node searches for `name` from a package at `dir`, nearest first:
@@ -87,9 +88,4 @@ export function stringField(record: Record<string, unknown>, key: string): strin
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
-}
-
-/** True for a plain JSON object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,8 @@
 import { npmPurl } from '../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from './cataloger.js';
 import { MANIFEST_RELATED, folderOf, manifestIdentity, platformOf, readManifest } from './javascript/manifest.js';
-import { declaredDependencies, isRecord, lookupPaths, manifestLicenses, stringField, type DeclaredDependency } from './node-modules.js';
+import { declaredDependencies, lookupPaths, manifestLicenses, stringField, type DeclaredDependency } from './node-modules.js';
+import { isRecord } from '../../util/is-record.js';
 
 /** The npm-lockfile cataloger (`npm-lockfile`). */
 export const npmLockfileCataloger: Cataloger = {

@@ -6,7 +6,8 @@
  */
 import { npmPurl } from '../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
-import { declaredDependencies, isRecord, lookupPaths, manifestAuthor, manifestLicenses, stringField, type DeclaredDependency } from './node-modules.js';
+import { declaredDependencies, lookupPaths, manifestAuthor, manifestLicenses, stringField, type DeclaredDependency } from './node-modules.js';
+import { isRecord } from '../../util/is-record.js';
 
 interface NpmEntry {
   draft: PackageDraft;

@@ -8,8 +8,9 @@
  * @module
  */
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, RelationshipDraft } from './cataloger.js';
-import { composerLicenses, composerPurl } from './php/composer-package.js';
-import { isRecord, stringField } from './node-modules.js';
+import { composerLicenses, composerPurl, linkNames } from './php/composer-package.js';
+import { stringField } from './node-modules.js';
+import { isRecord } from '../../util/is-record.js';
 
 /** The Composer cataloger (`php-composer-installed`). */
 export const phpComposerCataloger: Cataloger = {
@@ -133,12 +134,3 @@ function toEntry(raw: Record<string, unknown>, index: number, path: string, form
   }
   return { draft, requires: linkNames(raw.require), provides: [...linkNames(raw.replace), ...linkNames(raw.provide)] };
 }
-
-/** Package names of a link map (`require`, `replace`, `provide`), lowercased; platform packages left out. */
-function linkNames(links: unknown): string[] {
-  if (!isRecord(links)) return [];
-  return Object.keys(links)
-    .map((name) => name.toLowerCase())
-    .filter((name) => name.includes('/'));
-}
-

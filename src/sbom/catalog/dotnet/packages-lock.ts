@@ -16,7 +16,8 @@
 import { posix } from 'node:path';
 import { buildPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
-import { isRecord, stringField } from '../node-modules.js';
+import { stringField } from '../node-modules.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** Project files whose name names the project a lock file belongs to. */
 const PROJECT_FILES = ['**/*.csproj', '**/*.fsproj', '**/*.vbproj'];

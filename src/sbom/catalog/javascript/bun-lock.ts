@@ -10,11 +10,12 @@
  */
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../cataloger.js';
-import { isRecord } from '../node-modules.js';
+
 import { parseJsonc } from './jsonc.js';
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestDependencies, manifestIdentity, platformOf, readManifest, splitIdent } from './manifest.js';
 import { mergeResults } from '../merge-results.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The bun.lock cataloger (`bun-lock`). */
 export const bunLockCataloger: Cataloger = {

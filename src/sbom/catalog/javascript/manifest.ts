@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, FileResolver } from '../cataloger.js';
-import { isRecord, stringField } from '../node-modules.js';
+import { stringField } from '../node-modules.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The globs a JavaScript lockfile cataloger asks for besides its lockfiles. */
 export const MANIFEST_RELATED: readonly string[] = ['**/package.json'];

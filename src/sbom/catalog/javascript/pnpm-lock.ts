@@ -11,10 +11,11 @@
 import { parseYaml } from '../parsers.js';
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../cataloger.js';
-import { isRecord } from '../node-modules.js';
+
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestIdentity, platformOf, readManifest, splitIdent } from './manifest.js';
 import { mergeResults } from '../merge-results.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The pnpm cataloger (`pnpm-lock`). */
 export const pnpmLockCataloger: Cataloger = {

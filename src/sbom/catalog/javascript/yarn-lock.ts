@@ -10,11 +10,12 @@
 import { parseYaml } from '../parsers.js';
 import type { RelationshipType } from '../../model.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger } from '../cataloger.js';
-import { isRecord } from '../node-modules.js';
+
 import { LockGraph } from './lock-graph.js';
 import { MANIFEST_RELATED, folderOf, manifestDependencies, manifestIdentity, readManifest, splitIdent, workspaceManifests, type Manifest } from './manifest.js';
 import { mergeResults } from '../merge-results.js';
 import { parseYarnV1 } from './yarn-v1-syntax.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The yarn.lock cataloger (`yarn-lock`). */
 export const yarnLockCataloger: Cataloger = {

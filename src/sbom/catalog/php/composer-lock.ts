@@ -11,7 +11,8 @@
  */
 import { posix } from 'node:path';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
-import { composerLicenses, composerPurl } from './composer-package.js';
+import { composerLicenses, composerPurl, linkNames } from './composer-package.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The composer.lock cataloger (`php-composer-lock`). */
 export const composerLockCataloger: Cataloger = {
@@ -155,14 +156,6 @@ function toEntry(raw: Record<string, unknown>, path: string, dev: boolean): Lock
   return { draft, requires: linkNames(raw.require), provides: [...linkNames(raw.replace), ...linkNames(raw.provide)] };
 }
 
-/** Package names of a link map, lowercased; platform packages (no vendor) left out. */
-function linkNames(links: unknown): string[] {
-  if (!isRecord(links)) return [];
-  return Object.keys(links)
-    .map((name) => name.toLowerCase())
-    .filter((name) => name.includes('/'));
-}
-
 function parseJson(bytes: Buffer, onError: (message: string) => void): unknown {
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
@@ -176,8 +169,4 @@ function stringOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,12 +1,13 @@
 /**
  * What Composer's installed packages (`vendor/composer/installed.json`) and its lockfile
- * (`composer.lock`) write the same way: a package's purl and its licenses. One place, so that the
+ * (`composer.lock`) write the same way: a package's purl, its licenses and its links. One place, so that the
  * same package found both ways is one package.
  * @module
  */
 import { normalizeLicense, normalizeSpdxExpression, uniqueLicenses } from '../../license.js';
 import type { License } from '../../model.js';
 import { buildPurl } from '../../purl.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /**
  * `pkg:composer/<vendor>/<name>@<version>`. The version stays as Composer records it (`v1.8.1`):
@@ -32,4 +33,12 @@ export function composerLicenses(value: unknown): License[] {
   const joined = licenses.map((license) => `(${(license as { expression: string }).expression})`).join(' OR ');
   const expression = normalizeSpdxExpression(joined);
   return expression === undefined ? licenses : [{ expression }];
+}
+
+/** Package names of a link map (`require`, `replace`, `provide`), lowercased; platform packages (no vendor) left out. */
+export function linkNames(links: unknown): string[] {
+  if (!isRecord(links)) return [];
+  return Object.keys(links)
+    .map((name) => name.toLowerCase())
+    .filter((name) => name.includes('/'));
 }

@@ -15,10 +15,6 @@ export const PYTHON_LOCKFILE_MAX_BYTES = 64 * 1024 * 1024;
 /** Folders whose files describe installed or vendored code, not a project's own lock. */
 export const PYTHON_LOCKFILE_EXCLUDES = ['**/node_modules/**', '**/site-packages/**', '**/dist-packages/**'];
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A non-empty trimmed string field, else undefined. */
 export function text(record: Record<string, unknown>, key: string): string | undefined {
   const value = record[key];

@@ -11,10 +11,11 @@
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
 import { mergeResults } from '../merge-results.js';
 import { markByReachability } from './dependency-marks.js';
-import { firstSha256, isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
+import { firstSha256, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
 import { MANIFEST_PATTERNS, projectDraft, projectEdges, readPyproject } from './pyproject.js';
 import { parseRequirement } from './requirement.js';
 import { normalizePythonName } from '../../purl.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The PDM lockfile cataloger (`python-pdm-lock`). */
 export const pdmLockCataloger: Cataloger = {

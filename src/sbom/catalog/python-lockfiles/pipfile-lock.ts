@@ -8,9 +8,10 @@
  */
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, ProjectDraft, RelationshipDraft } from '../cataloger.js';
 import { mergeResults } from '../merge-results.js';
-import { firstSha256, folderOf, isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, text } from './lock-package.js';
+import { firstSha256, folderOf, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, text } from './lock-package.js';
 import { projectDraft, projectEdges, readManifestToml, type DirectDependency } from './pyproject.js';
 import { normalizePythonName } from '../../purl.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The Pipenv lockfile cataloger (`python-pipfile-lock`). */
 export const pipfileLockCataloger: Cataloger = {

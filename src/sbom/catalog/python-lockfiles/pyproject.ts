@@ -7,8 +7,9 @@
 import { parseToml } from '../parsers.js';
 import { normalizePythonName, pypiPurl } from '../../purl.js';
 import type { CatalogContext, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
-import { folderOf, isRecord, text, type LockPackages } from './lock-package.js';
+import { folderOf, text, type LockPackages } from './lock-package.js';
 import { parseRequirement } from './requirement.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** How a project depends on a package directly. */
 export type DependencyKind = 'main' | 'optional' | 'dev';

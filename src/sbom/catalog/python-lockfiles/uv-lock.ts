@@ -12,8 +12,9 @@ import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraf
 import { mergeResults } from '../merge-results.js';
 import { reach } from './dependency-marks.js';
 import { normalizePythonName } from '../../purl.js';
-import { isRecord, LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
+import { LockPackages, markerMetadata, PYTHON_LOCKFILE_EXCLUDES, PYTHON_LOCKFILE_MAX_BYTES, readToml, text } from './lock-package.js';
 import { projectDraft } from './pyproject.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The uv lockfile cataloger (`python-uv-lock`). */
 export const uvLockCataloger: Cataloger = {

@@ -16,6 +16,7 @@ import { buildPurl } from '../../purl.js';
 import type { CatalogContext, CatalogFile, CatalogResult, Cataloger, PackageDraft, ProjectDraft, RelationshipDraft } from '../cataloger.js';
 import { markDevPackages, type DevNode } from './cargo-dev.js';
 import { isCratesIo, parseCargoSource } from './cargo-source.js';
+import { isRecord } from '../../../util/is-record.js';
 
 /** The Cargo.lock cataloger (`rust-cargo-lock`). */
 export const cargoLockCataloger: Cataloger = {
@@ -184,8 +185,4 @@ function resolve(byName: ReadonlyMap<string, LockEntry[]>, dependency: string): 
     (entry) => (version === undefined || entry.version === version) && (source === undefined || entry.source === source),
   );
   return candidates.length === 1 ? candidates[0] : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
