@@ -8,7 +8,8 @@
  */
 import { isSealkitError, throwIfAborted } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
-import { mapLimited, type CopyPlan, type PlannedReferrer } from './plan.js';
+import type { CopyPlan, PlannedReferrer } from './plan.js';
+import { inBackground, limiter, mapLimited } from '../util/concurrency.js';
 import { ImageReference } from '../registry/reference.js';
 import type { Descriptor } from '../registry/types.js';
 
@@ -101,30 +102,6 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
   }
   await copyReferrers(plan.referrers, ends, summary, listed);
   return summary;
-}
-
-/** Runs tasks given to it at most `limit` at a time, in the order they were given. */
-function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    // A finished task hands its slot to the next waiting one, so that `running` never passes `limit`.
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next !== undefined) next();
-      else running--;
-    }
-  };
-}
-
-/** `promise`, whose failure is reported where it is awaited, not as an unhandled rejection while it waits. */
-function inBackground<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 /** Digests of the referrers the destination lists for `subjectDigest`. */

@@ -10,6 +10,7 @@ import { RegistryError } from '../registry/errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { ImageReference } from '../registry/reference.js';
 import { fallbackTag } from '../registry/referrers.js';
+import { mapLimited } from '../util/concurrency.js';
 import type { Descriptor, FetchedManifest, Referrer, ReferrerSource } from '../registry/types.js';
 
 // Bounds on what one promotion may walk: far above real images, low enough that a hostile
@@ -127,24 +128,4 @@ function toPlanned(subjectDigest: string, referrer: Referrer, fetched: FetchedMa
 
 function protocol(ref: ImageReference, why: string): RegistryError {
   return new RegistryError('REGISTRY_PROTOCOL', `${ref.registry}: ${ref.toString()}: ${why}`, { details: { registry: ref.registry, reference: ref.toString() } });
-}
-
-/** Maps `items` through `work`, at most `limit` at once, keeping their order; the first failure wins. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const runner = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
-  return results;
 }

@@ -17,6 +17,7 @@ import { RegistryError } from '../registry/errors.js';
 import type { ImageReference } from '../registry/reference.js';
 import { parseRegistrySubject } from '../registry/subject.js';
 import { verifyInRegistry } from './verify.js';
+import { inBackground } from '../util/concurrency.js';
 
 export type { PromotionPolicy, PromotionEvidence, PromotionVerifier, VerifiedReferrer } from './gate.js';
 export type { CopySummary, CopyProgress } from './copy.js';
@@ -192,12 +193,6 @@ export async function promote(source: string | ImageReference, destination: stri
     unchanged,
     vsa,
   };
-}
-
-/** `promise`, whose failure is reported where it is awaited, not as an unhandled rejection while it waits. */
-function inBackground<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
 }
 
 function pick(vsa: PromotionVsaOptions): { verifierId?: string; policyUri?: string } {

@@ -4,7 +4,7 @@
  * checked against its digest while it streams; manifests are read under a hard size limit.
  * @module
  */
-import { AbortError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { Authenticator, repositoryScope, unauthorized } from './auth.js';
 import { algorithmOf, digestOf, readBounded, verifiedChunks } from './content.js';
 import { credentialLookup, type CredentialSource } from './credentials.js';
@@ -13,6 +13,7 @@ import { parseManifest, selectPlatform } from './manifest.js';
 import { apiHost, isDigest, type ImageReference } from './reference.js';
 import { listReferrers, referrersApiStatus, updateFallbackIndex } from './referrers.js';
 import { isLoopback, Transport, type HttpRequest, type HttpResponse } from './transport.js';
+import { limiter } from '../util/concurrency.js';
 import {
   MANIFEST_MEDIA_TYPES,
   type Descriptor,
@@ -85,16 +86,14 @@ export class RegistryClient {
   private readonly transport: Transport;
   private readonly auth: Authenticator;
   private readonly maxManifestBytes: number;
-  private readonly concurrency: number;
   private readonly onProgress: ((event: RegistryProgress) => void) | undefined;
-  private readonly signal: AbortSignal | undefined;
   private readonly referrersApi = new Map<string, boolean>();
   // Manifests read by digest, for the client's life: what a digest names never changes, and a
   // promotion or a verification reads the same few manifests to resolve, verify, plan and copy.
   // Keyed by repository too: a digest is only readable where access to it was granted.
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  /** Uploads and copies at once: at most `concurrency`. */
+  private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
 
   constructor(options: RegistryClientOptions = {}) {
     const plain = options.plainHttp;
@@ -109,9 +108,8 @@ export class RegistryClient {
     });
     this.auth = new Authenticator(credentialLookup(options.credentials, options.dockerConfig), this.transport);
     this.maxManifestBytes = positiveInteger(options.maxManifestBytes ?? 4 * 1024 * 1024, 'maxManifestBytes', 1);
-    this.concurrency = positiveInteger(options.concurrency ?? 4, 'concurrency', 1);
+    this.slot = limiter(positiveInteger(options.concurrency ?? 4, 'concurrency', 1), options.signal);
     this.onProgress = options.onProgress;
-    this.signal = options.signal;
   }
 
   /** Resolves the reference's tag or digest to the manifest it names (HEAD, else GET). */
@@ -454,20 +452,6 @@ export class RegistryClient {
       throw unauthorized(ref.registry, context.reference, first === undefined && !fresh.startsWith('Bearer') ? 'the credentials were not accepted' : 'it refused the credentials (or a fresh token)');
     }
     return again;
-  }
-
-  private async slot<T>(task: () => Promise<T>): Promise<T> {
-    while (this.running >= this.concurrency) {
-      if (this.signal?.aborted) throw new AbortError({ cause: this.signal.reason });
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.running++;
-    try {
-      return await task();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
   }
 
   private statusError(ref: ImageReference, status: number, what: string, why?: string): RegistryError {
