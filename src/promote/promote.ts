@@ -125,6 +125,7 @@ export async function promote(source: string | ImageReference, destination: stri
   // The copy is planned while the gate verifies: both only read at the source. Nothing is
   // asked of the destination before the gate passed, so that a refused image is never shown to it.
   const planned = inBackground(planCopy(sourceClient, pinnedSource, signal));
+  // Called inside an async function, so that a verifier that throws at once fails the promotion like one that rejects.
   const evidence = await (async () => verifier(pinnedSource, options.policy, { client: sourceClient, ...(signal ? { signal } : {}) }))();
   decide(pinnedSource, options.policy, evidence);
 
