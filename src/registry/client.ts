@@ -92,6 +92,10 @@ export class RegistryClient {
   // promotion or a verification reads the same few manifests to resolve, verify, plan and copy.
   // Keyed by repository too: a digest is only readable where access to it was granted.
   private readonly manifests = new Map<string, Promise<FetchedManifest>>();
+  // Referrer lookups in flight, shared by callers that ask the same question at the same time (a
+  // promotion's gate and its copy plan both list the image's referrers as they start). A list
+  // can change, so an answer is not kept once it has arrived.
+  private readonly referrerLookups = new Map<string, Promise<Referrer[]>>();
   /** Uploads and copies at once: at most `concurrency`. */
   private readonly slot: <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -320,8 +324,19 @@ export class RegistryClient {
    * when the registry has one, else from the `sha256-<hex>` tag index; plus, unless turned off,
    * cosign's `sha256-<hex>.sig` and `.att` tags. Each carries where it was found.
    */
-  referrers(ref: ImageReference, subjectDigest: string, options: ReferrersOptions = {}): Promise<Referrer[]> {
-    return listReferrers(this.internals(), ref, subjectDigest, options);
+  async referrers(ref: ImageReference, subjectDigest: string, options: ReferrersOptions = {}): Promise<Referrer[]> {
+    const key = `${ref.registry}/${ref.repository}@${subjectDigest} ${options.legacyTags !== false} ${options.artifactType ?? ''}`;
+    let lookup = this.referrerLookups.get(key);
+    if (lookup === undefined) {
+      lookup = listReferrers(this.internals(), ref, subjectDigest, options);
+      this.referrerLookups.set(key, lookup);
+      const done = (): void => {
+        if (this.referrerLookups.get(key) === lookup) this.referrerLookups.delete(key);
+      };
+      lookup.then(done, done);
+    }
+    // Each caller gets its own list; the referrers in it are shared and never changed.
+    return [...(await lookup)];
   }
 
   /**
