@@ -10,7 +10,7 @@ import { RegistryError } from '../registry/errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { ImageReference } from '../registry/reference.js';
 import { fallbackTag } from '../registry/referrers.js';
-import { mapLimited } from '../util/concurrency.js';
+import { inBackground, mapLimited } from '../util/concurrency.js';
 import type { Descriptor, FetchedManifest, Referrer, ReferrerSource } from '../registry/types.js';
 
 // Bounds on what one promotion may walk: far above real images, low enough that a hostile
@@ -90,13 +90,15 @@ export async function planCopy(client: RegistryClient, source: ImageReference, s
     return planned;
   };
 
+  // What is attached to the top manifest is asked for with it: its digest is known already.
+  const topReferrers = inBackground(client.referrers(source, source.digest as string));
   const top = await visit(source.digest as string, 0);
   const imageDigests = [top.digest, ...manifests.map((m) => m.digest)];
   const referrers: PlannedReferrer[] = [];
   let subjects = imageDigests;
   for (let depth = 0; depth < MAX_REFERRER_DEPTH && subjects.length > 0; depth++) {
     const found = (await mapLimited(subjects, READ_CONCURRENCY, async (subjectDigest) => {
-      const listed = await client.referrers(source, subjectDigest);
+      const listed = depth === 0 && subjectDigest === top.digest ? await topReferrers : await client.referrers(source, subjectDigest);
       return listed.map((referrer) => ({ subjectDigest, referrer }));
     })).flat();
     const fresh = found.filter(({ referrer }) => !seen.has(referrer.digest));

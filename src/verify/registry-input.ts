@@ -13,7 +13,8 @@
 import { SealkitError, UsageError, throwIfAborted } from '../errors.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { ImageReference } from '../registry/reference.js';
-import { isRegistrySubject, registryClient, resolveRegistrySubject, type RegistryAccessOptions } from '../registry/subject.js';
+import { isRegistrySubject, parseRegistrySubject, registryClient, resolveRegistrySubject, type RegistryAccessOptions } from '../registry/subject.js';
+import { inBackground } from '../util/concurrency.js';
 import type { Descriptor, Referrer, ReferrerSource } from '../registry/types.js';
 import { DEFAULT_MAX_ATTESTATION_BYTES } from './attestations/load-attestations.js';
 import { allPassed, check, type VerificationCheck } from './checks.js';
@@ -100,9 +101,12 @@ export async function verifyRegistryArtifact(ref: string, options: VerifyRegistr
   const maxReferrers = options.maxReferrers ?? DEFAULT_MAX_REFERRERS;
   if (!Number.isSafeInteger(maxReferrers) || maxReferrers < 1) throw new UsageError('INVALID_ARGUMENT', 'maxReferrers must be a positive integer');
   const client = registryClient(options);
-  const subject = await resolveRegistrySubject(ref, client);
+  const reference = parseRegistrySubject(ref);
+  // Named by digest, the image's referrers are asked for with its manifest: one round trip, not two.
+  const early = reference.digest === undefined ? undefined : inBackground(client.referrers(reference, reference.digest));
+  const subject = await resolveRegistrySubject(reference, client);
   throwIfAborted(options.signal);
-  const referrers = (await client.referrers(subject.reference, subject.digest)).filter(
+  const referrers = (await (early ?? client.referrers(subject.reference, subject.digest))).filter(
     (r) => r.source === 'cosign-signature' || r.source === 'cosign-attestation' || r.artifactType?.startsWith(BUNDLE_ARTIFACT_TYPE_PREFIX),
   );
   if (referrers.length > maxReferrers) throw tooMany(referrers.length, maxReferrers, subject.reference);
