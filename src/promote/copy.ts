@@ -79,12 +79,21 @@ export async function executeCopy(plan: CopyPlan, ends: CopyEnds): Promise<CopyS
     listed.set(subjectDigest, inBackground(read(() => listedAt(ends, subjectDigest))));
   }
   const writable = ends.beforeWrites === undefined ? undefined : inBackground(ends.beforeWrites);
+  const mounting = ends.source.registry === ends.destination.registry && ends.source.repository !== ends.destination.repository;
   await mapLimited(order, ends.concurrency, async (blob) => {
     throwIfAborted(ends.signal);
     let outcome: BlobOutcome = 'present';
     if ((await blobHeld.get(blob.digest)) !== true) {
-      await writable;
-      outcome = await copyBlob(ends, blob);
+      // A blob to stream is asked of the source while the writes still wait: its first bytes
+      // are there when the upload opens, instead of one round trip later.
+      const download = mounting ? undefined : startedEarly(() => ends.sourceClient.blob(ends.source, blob));
+      try {
+        await writable;
+      } catch (error) {
+        await download?.close();
+        throw error;
+      }
+      outcome = await copyBlob(ends, blob, download);
     }
     summary.blobs[outcome]++;
     if (outcome === 'streamed') summary.blobs.bytesStreamed += blob.size;
@@ -110,15 +119,73 @@ async function listedAt(ends: CopyEnds, subjectDigest: string): Promise<Set<stri
   return new Set(list.map((r) => r.digest));
 }
 
-/** Writes a blob the destination does not hold: mounted when it can be, else streamed. */
-async function copyBlob(ends: CopyEnds, blob: Descriptor): Promise<'mounted' | 'streamed'> {
+/** Writes a blob the destination does not hold: mounted when it can be, else streamed (from `download` when it was started). */
+async function copyBlob(ends: CopyEnds, blob: Descriptor, download: EarlyDownload | undefined): Promise<'mounted' | 'streamed'> {
   const { sourceClient, destinationClient, source, destination } = ends;
   const to = destination.withDigest(blob.digest);
-  if (source.registry === destination.registry && source.repository !== destination.repository) {
+  if (download === undefined && source.registry === destination.registry && source.repository !== destination.repository) {
     if (await destinationClient.mountBlob(to, source.repository, blob.digest)) return 'mounted';
   }
-  await destinationClient.pushBlob(to, blob, () => sourceClient.blob(source, blob));
+  try {
+    await destinationClient.pushBlob(to, blob, download?.chunks ?? (() => sourceClient.blob(source, blob)));
+  } finally {
+    // An upload refused before it read its body leaves the download to be let go here.
+    await download?.close();
+  }
   return 'streamed';
+}
+
+/** A download started before it is read. */
+interface EarlyDownload {
+  /** Its chunks, once. */
+  chunks: () => AsyncIterable<Buffer>;
+  /** Lets it go when it was never read (its request is closed); nothing once it was. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts `open`'s request at once and waits for its first chunk, for a reader that comes later.
+ * When that early request failed before a byte of it was used (a connection the registry closed
+ * while the gate decided, a request that timed out while nobody read it), the reader is given a
+ * new one: its first two chunks are read before either is passed on, so that a request that
+ * died while it waited shows it before anything of it was used. A second reader (an upload
+ * sent again) gets a new request too.
+ */
+function startedEarly(open: () => AsyncGenerator<Buffer>): EarlyDownload {
+  const download = open();
+  const first = download.next();
+  first.catch(() => undefined);
+  let taken = false;
+  return {
+    chunks: async function* () {
+      if (taken) {
+        yield* open();
+        return;
+      }
+      taken = true;
+      let head: IteratorResult<Buffer>;
+      let second: IteratorResult<Buffer>;
+      try {
+        head = await first;
+        second = head.done === true ? head : await download.next();
+      } catch {
+        await download.return(undefined).catch(() => undefined);
+        yield* open();
+        return;
+      }
+      if (head.done === true) return;
+      yield head.value;
+      if (second.done === true) return;
+      yield second.value;
+      yield* download;
+    },
+    close: async () => {
+      if (taken) return;
+      taken = true;
+      await first.catch(() => undefined);
+      await download.return(undefined).catch(() => undefined);
+    },
+  };
 }
 
 async function exists(client: RegistryClient, ref: ImageReference): Promise<boolean> {

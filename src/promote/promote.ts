@@ -82,7 +82,9 @@ export interface PromoteResult {
  *
  * 1. `source` is resolved to its manifest digest; everything after is done by digest.
  * 2. Its attached signatures and attestations are verified under the policy. Nothing is
- *    written anywhere before this passed.
+ *    written anywhere before this passed; what follows only reads until then (the plan at the
+ *    source, what the destination holds, the first bytes of the blobs to stream), and a
+ *    refusal is the answer even when one of those reads failed.
  * 3. A destination tag that names another digest is refused (tags are immutable); one that
  *    names this digest already makes the promotion a check that writes nothing new.
  * 4. The manifest (or index with every platform), configs and layers are copied byte for byte
@@ -111,42 +113,63 @@ export async function promote(source: string | ImageReference, destination: stri
   const signal = options.signal;
 
   progress?.({ stage: 'resolve' });
-  // Read whole, not only resolved: the gate and the plan read it again, from the client's cache.
-  const resolved = await sourceClient.getManifest(src);
-  const digest = resolved.digest;
+  // A source named by tag is read first, for its digest; one named by digest is read beside the
+  // gate and the plan, which ask for it too (the client reads a manifest once, by digest).
+  const digest = src.digest ?? (await sourceClient.getManifest(src)).digest;
   const pinnedSource = pinnedTo(src, digest);
   if (dst.digest !== undefined && dst.digest !== digest) {
     throw new UsageError('INVALID_ARGUMENT', `the destination names ${dst.digest}, but ${src.toString()} is ${digest}: a promotion copies one digest unchanged`);
   }
+  const resolving = inBackground(sourceClient.getManifest(pinnedSource));
 
   throwIfAborted(signal);
   progress?.({ stage: 'verify' });
   const verifier = options.verify ?? verifyInRegistry;
-  // The copy is planned while the gate verifies: both only read at the source. Nothing is
-  // asked of the destination before the gate passed, so that a refused image is never shown to it.
+  // The gate, the copy plan and the survey of the destination run at once: until the gate has
+  // passed they only read (the plan at the source, the survey at the destination), and every
+  // write of the copy waits for it. Called inside an async function, so that a verifier that
+  // throws at once fails the promotion like one that rejects.
+  const gated = inBackground(
+    (async () => {
+      const evidence = await verifier(pinnedSource, options.policy, { client: sourceClient, ...(signal ? { signal } : {}) });
+      decide(pinnedSource, options.policy, evidence);
+      return evidence;
+    })(),
+  );
+  // A refusal is the promotion's answer, whatever else failed while the gate was deciding.
+  const gateFirst = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      await gated;
+      throw error;
+    }
+  };
   const planned = inBackground(planCopy(sourceClient, pinnedSource, signal));
-  // Called inside an async function, so that a verifier that throws at once fails the promotion like one that rejects.
-  const evidence = await (async () => verifier(pinnedSource, options.policy, { client: sourceClient, ...(signal ? { signal } : {}) }))();
-  decide(pinnedSource, options.policy, evidence);
+  const resolved = await gateFirst(resolving);
+  const plan = await gateFirst(planned);
+  if (plan.top.digest !== digest) {
+    await gated;
+    throw new RegistryError('REGISTRY_DIGEST_MISMATCH', `${src.registry}: ${src.toString()}: it now names ${plan.top.digest}, not ${digest}`, { details: { registry: src.registry, reference: src.toString() } });
+  }
 
   throwIfAborted(signal);
   progress?.({ stage: 'plan' });
-  // The destination tag is read while the copy asks what the destination holds; no write
-  // happens before it is known not to name another digest.
+  // No write happens before the gate passed and the destination tag is known not to name another digest.
   const tagChecked = inBackground(checkTag(destinationClient, dst, digest));
-  const plan = await planned;
-  if (plan.top.digest !== digest) throw new RegistryError('REGISTRY_DIGEST_MISMATCH', `${src.registry}: ${src.toString()}: it now names ${plan.top.digest}, not ${digest}`, { details: { registry: src.registry, reference: src.toString() } });
-
-  const copy = await executeCopy(plan, {
-    sourceClient,
-    destinationClient,
-    source: pinnedSource,
-    destination: pinnedTo(dst, digest),
-    concurrency,
-    beforeWrites: tagChecked,
-    ...(signal ? { signal } : {}),
-    ...(progress ? { onProgress: (p: CopyProgress) => progress({ stage: 'copy', ...p }) } : {}),
-  });
+  const copy = await gateFirst(
+    executeCopy(plan, {
+      sourceClient,
+      destinationClient,
+      source: pinnedSource,
+      destination: pinnedTo(dst, digest),
+      concurrency,
+      beforeWrites: Promise.all([gated, tagChecked]),
+      ...(signal ? { signal } : {}),
+      ...(progress ? { onProgress: (p: CopyProgress) => progress({ stage: 'copy', ...p }) } : {}),
+    }),
+  );
+  const evidence = await gated;
   const tagState = await tagChecked;
 
   let tagWritten = false;

@@ -84,12 +84,46 @@ describe('executeCopy', () => {
 
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    const asked = source.requests.length;
     const copying = executeCopy(plan, { ...ends, beforeWrites: gate });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(writes()).toEqual([]);
+    // The blobs to stream are asked of the source while the writes wait.
+    const blobGets = () => [...new Set(source.requests.slice(asked).filter((r) => r.method === 'GET' && r.url.includes('/blobs/sha256:')).map((r) => r.url.split('/').at(-1)))].sort();
+    expect(blobGets()).toEqual(blobs.map((b) => b.digest).sort());
     release();
     await copying;
     expect(destination.manifests.get(plan.top.digest)?.bytes.equals(manifest)).toBe(true);
+  });
+
+  it('asks the source again for a blob whose early request died while the writes waited', async () => {
+    const source = await startMemoryRegistry({ referrersApi: false });
+    const destination = await startMemoryRegistry({ referrersApi: false });
+    registries.push(source, destination);
+    // Abandons a request after 150 ms without a byte read: the early download of the layer,
+    // which nobody reads while the writes wait 400 ms, dies that way.
+    const client = new RegistryClient({ dockerConfig: false, retryDelay: 1, timeout: 150 });
+    const layer = randomBytes(4 * 1024 * 1024);
+    const config = Buffer.from('{"os":"linux"}');
+    const blobs = [config, layer].map((data, i) => ({ mediaType: i === 0 ? MEDIA_TYPES.ociConfig : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(data), size: data.length }));
+    for (const [i, data] of [config, layer].entries()) source.blobs.set(blobs[i]!.digest, data);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: blobs[0], layers: blobs.slice(1) }));
+    const plan: CopyPlan = { top: { digest: sha256(manifest), mediaType: MEDIA_TYPES.ociManifest, bytes: manifest }, blobs, manifests: [], referrers: [] };
+
+    const summary = await executeCopy(plan, {
+      sourceClient: client,
+      destinationClient: client,
+      source: parseReference(`${source.host}/staging/app@${plan.top.digest}`),
+      destination: parseReference(`${destination.host}/prod/app@${plan.top.digest}`),
+      concurrency: 2,
+      beforeWrites: new Promise((resolve) => setTimeout(resolve, 400)),
+    });
+
+    expect(summary.blobs.streamed).toBe(2);
+    expect(destination.blobs.get(blobs[1]!.digest)?.equals(layer)).toBe(true);
+    expect(destination.blobs.get(blobs[0]!.digest)?.equals(config)).toBe(true);
+    const layerGets = source.requests.filter((r) => r.method === 'GET' && r.url.endsWith(`/blobs/${blobs[1]!.digest}`));
+    expect(layerGets).toHaveLength(2);
   });
 
   it('asks the destination for its manifests and referrers while the blobs move, and writes each once', async () => {

@@ -185,7 +185,7 @@ describe('promote', () => {
     const gate = await failure(promote(`${source.host}/app:signed`, `${target.host}/app:1`, { policy: {}, registry, verify: fakeGate(false) }));
     expect(gate.code).toBe('VERIFICATION_FAILED');
     expect(gate.message).toContain('signature: the signature does not match');
-    expect(target.requests).toEqual([]);
+    expect(writes(target)).toEqual([]);
   });
 
   it('fails with the error a verification throws, never promoting and writing nothing', async () => {
@@ -197,7 +197,24 @@ describe('promote', () => {
     await expect(promote(`${source.host}/app:signed`, `${target.host}/app:1`, { policy: {}, registry, verify: broken })).rejects.toThrow('trust material unreadable');
     const rejecting: PromotionVerifier = () => Promise.reject(new Error('registry went away'));
     await expect(promote(`${source.host}/app:signed`, `${target.host}/app:1`, { policy: {}, registry, verify: rejecting })).rejects.toThrow('registry went away');
-    expect(target.requests).toEqual([]);
+    expect(writes(target)).toEqual([]);
+  });
+
+  it("answers with the gate's refusal when the destination failed while the gate decided", async () => {
+    const source = await memory(false);
+    await pushImage(source.host, 'app:rc', 'refused');
+    const closed = await memory(false);
+    const unreachable = closed.host;
+    await closed.close();
+    const slowRefusal: PromotionVerifier = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return fakeGate(false)(...args);
+    };
+    const refused = await failure(promote(`${source.host}/app:rc`, `${unreachable}/app:1`, { policy: {}, registry: { ...registry, retries: 0 }, verify: slowRefusal }));
+    expect(refused.code).toBe('VERIFICATION_FAILED');
+    // A gate that passes lets the destination's failure through.
+    const passed = await failure(promote(`${source.host}/app:rc`, `${unreachable}/app:1`, { policy: {}, registry: { ...registry, retries: 0 }, verify: fakeGate(true) }));
+    expect(passed.code).toBe('REGISTRY_UNREACHABLE');
   });
 
   it('never moves a destination tag that names another digest', async () => {
