@@ -50,15 +50,25 @@ export class Authenticator {
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new Map<string, CachedToken>();
 
+  /**
+   * @param credentials every registry's credentials (given, else the Docker config)
+   * @param given only those given by the caller: sent before the registry asks for them
+   */
   constructor(
     private readonly credentials: CredentialLookup,
     private readonly transport: Transport,
+    private readonly given: CredentialLookup = async () => undefined,
   ) {}
 
   /** The `Authorization` value to send to `registry` for `scopes`, when one is known yet. */
   async authorization(registry: string, scopes: readonly string[]): Promise<string | undefined> {
     const challenge = this.challenges.get(registry);
-    if (challenge === undefined) return undefined;
+    // A user name and password given for this registry go with its first requests: one that
+    // asks for basic auth would otherwise answer each request sent before its first 401 with a
+    // 401, a round trip each. One that asks for a token answers with its challenge as it would
+    // have. Credentials from the Docker config wait for a challenge, so that no helper program
+    // runs for a registry that needs none.
+    if (challenge === undefined) return basic(await this.given(registry));
     if (challenge.scheme === 'basic') return basic(await this.credentials(registry));
     const token = this.tokens.get(tokenKey(registry, scopes));
     if (token !== undefined && token.expires > Date.now()) return `Bearer ${token.value}`;
