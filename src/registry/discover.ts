@@ -4,7 +4,7 @@
  * @module
  */
 import { CREATED_ANNOTATION } from './attach.js';
-import type { ReferrersOptions } from './client.js';
+import type { ReferrersOptions, RegistryClient } from './client.js';
 import type { ImageReference } from './reference.js';
 import { registryClient, resolveRegistrySubject, subjectDescriptor, type RegistryAccessOptions } from './subject.js';
 import { PREDICATE_TYPE_ANNOTATION, type Descriptor, type Referrer, type ReferrerSource } from './types.js';
@@ -19,7 +19,10 @@ export interface DiscoveredReferrer {
   mediaType: string;
   /** The referrer manifest's size in bytes. */
   size: number;
-  /** The in-toto predicate type of an attestation (its `dev.sigstore.bundle.predicateType`). */
+  /**
+   * The in-toto predicate type of an attestation: its `dev.sigstore.bundle.predicateType`, or for
+   * cosign's `.att` manifests the `predicateType` of its layers (several joined with ", ").
+   */
   predicateType?: string;
   /** When it was made, as its `org.opencontainers.image.created` annotation says. */
   created?: string;
@@ -60,12 +63,32 @@ export async function discoverReferrers(ref: string | ImageReference, options: D
     ...(options.artifactType !== undefined ? { artifactType: options.artifactType } : {}),
     ...(options.legacyTags !== undefined ? { legacyTags: options.legacyTags } : {}),
   });
-  return { reference: subject.reference.toString(), subject: subjectDescriptor(subject), referrers: referrers.map(describe) };
+  const described = await Promise.all(
+    referrers.map(async (referrer) =>
+      describe(referrer, referrer.source === 'cosign-attestation' ? await cosignPredicateType(client, subject.reference, referrer.digest) : undefined),
+    ),
+  );
+  return { reference: subject.reference.toString(), subject: subjectDescriptor(subject), referrers: described };
 }
 
-function describe(referrer: Referrer): DiscoveredReferrer {
+// Cosign's `.att` manifest names each attestation's predicate type on its layer.
+const COSIGN_PREDICATE_TYPE_ANNOTATION = 'predicateType';
+
+/**
+ * The predicate types of a cosign `.att` manifest's layers: one, or several joined with ", "
+ * (one manifest may carry attestations of different types). The manifest was read when its tag
+ * was, so this asks the registry nothing.
+ */
+async function cosignPredicateType(client: RegistryClient, image: ImageReference, digest: string): Promise<string | undefined> {
+  const { manifest } = await client.getManifest(image.withDigest(digest));
+  if (manifest.kind !== 'manifest') return undefined;
+  const types = new Set(manifest.layers.map((layer) => layer.annotations?.[COSIGN_PREDICATE_TYPE_ANNOTATION]).filter((t): t is string => t !== undefined && t !== ''));
+  return types.size === 0 ? undefined : [...types].join(', ');
+}
+
+function describe(referrer: Referrer, layerPredicateType: string | undefined): DiscoveredReferrer {
   const annotations = referrer.annotations;
-  const predicateType = annotations?.[PREDICATE_TYPE_ANNOTATION];
+  const predicateType = annotations?.[PREDICATE_TYPE_ANNOTATION] ?? layerPredicateType;
   const created = annotations?.[CREATED_ANNOTATION];
   return {
     digest: referrer.digest,

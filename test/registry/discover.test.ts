@@ -125,6 +125,25 @@ describe('sealkit discover and the signing commands in place', () => {
     expect((await discoverReferrers(ref, { registry: { dockerConfig: false }, legacyTags: false })).referrers).toEqual([]);
   });
 
+  it("names the predicate types of cosign's .att layers without asking the registry again", async () => {
+    const ref = parseReference(`${registry.host}/legacy-att:1`);
+    const digest = await client().putManifest(ref, manifest('legacy-att'), MEDIA_TYPES.ociManifest);
+    const layer = (name: string, predicateType: string) => ({ mediaType: 'application/vnd.dsse.envelope.v1+json', digest: sha256(name), size: name.length, annotations: { predicateType } });
+    const attestations = (layers: unknown[]) => Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { mediaType: MEDIA_TYPES.ociEmpty, digest: sha256(EMPTY), size: 2 }, layers }));
+    const att = attestations([layer('a', 'https://cyclonedx.org/bom'), layer('b', 'https://cyclonedx.org/bom')]);
+    await client().putManifest(ref.withTag(`sha256-${digest.slice(7)}.att`), att, MEDIA_TYPES.ociManifest);
+    const before = registry.requests.length;
+    const found = await discoverReferrers(ref, { registry: { dockerConfig: false } });
+    expect(found.referrers).toEqual([expect.objectContaining({ digest: sha256(att), source: 'cosign-attestation', predicateType: 'https://cyclonedx.org/bom' })]);
+    const attReads = registry.requests.slice(before).filter((r) => r.method === 'GET' && (r.url.endsWith('.att') || r.url.endsWith(sha256(att))));
+    expect(attReads).toHaveLength(1);
+
+    const mixed = attestations([layer('a', 'https://cyclonedx.org/bom'), layer('c', 'https://slsa.dev/provenance/v1')]);
+    await client().putManifest(ref.withTag(`sha256-${digest.slice(7)}.att`), mixed, MEDIA_TYPES.ociManifest);
+    const json = await run(['discover', `registry:${registry.host}/legacy-att:1`, '--json']);
+    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ digest: sha256(mixed), predicateType: 'https://cyclonedx.org/bom, https://slsa.dev/provenance/v1' })]);
+  });
+
   it('fails with one line and exit 1 on a referrers index that names itself', async () => {
     const ref = parseReference(`${registry.host}/loop:1`);
     const digest = await client().putManifest(ref, manifest('loop'), MEDIA_TYPES.ociManifest);
