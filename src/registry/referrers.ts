@@ -159,11 +159,13 @@ export async function referrersApiStatus(client: ClientInternals, ref: ImageRefe
 /**
  * Adds `descriptor` to the subject's tag index (creating it), unless it is listed already. The
  * index is replaced with `If-Match` on the ETag it was read with, so that a concurrent writer's
- * entry is not lost where the registry supports it; a lost race is retried.
+ * entry is not lost where the registry supports it; a lost race is retried. The index is read
+ * again after it was written: a registry that ignores `If-Match` (distribution 2.8 does) lets a
+ * concurrent writer's index replace this one, and the entry is then added again.
  */
 export async function updateFallbackIndex(client: ClientInternals, ref: ImageReference, subjectDigest: string, descriptor: Descriptor): Promise<void> {
   const at = ref.withTag(fallbackTag(subjectDigest));
-  for (let attempt = 0; attempt < MAX_INDEX_UPDATES; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     const response = await client.request(at, { method: 'GET', path: `manifests/${at.tag}`, accept: [MEDIA_TYPES.ociIndex] });
     let manifests: Descriptor[] = [];
     let etag: string | null = null;
@@ -182,6 +184,7 @@ export async function updateFallbackIndex(client: ClientInternals, ref: ImageRef
       await response.discard();
       throw client.statusError(at, response.status, 'referrers tag index');
     }
+    if (attempt === MAX_INDEX_UPDATES) break;
     const updated = {
       ...(existing ?? {}),
       schemaVersion: 2,
@@ -198,9 +201,7 @@ export async function updateFallbackIndex(client: ClientInternals, ref: ImageRef
       retry: true,
     });
     await put.discard();
-    if (put.status === 412) continue;
-    if (put.status !== 201 && put.status !== 200) throw client.statusError(at, put.status, 'referrers tag index');
-    return;
+    if (put.status !== 412 && put.status !== 201 && put.status !== 200) throw client.statusError(at, put.status, 'referrers tag index');
   }
   throw client.error('REGISTRY_REJECTED', at, `the referrers tag index kept changing under ${MAX_INDEX_UPDATES} updates`);
 }

@@ -4,12 +4,15 @@
  * platform selection from an index.
  */
 import { createHash } from 'node:crypto';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../src/errors.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseReference } from '../../src/registry/reference.js';
 import { MEDIA_TYPES } from '../../src/registry/types.js';
 import { startMemoryRegistry, type MemoryRegistry } from './support/memory-registry.js';
+import { json, startFakeServer } from './support/fake-registry.js';
 
 const registries: MemoryRegistry[] = [];
 afterEach(async () => {
@@ -78,6 +81,85 @@ describe('referrers', () => {
     expect((await client().resolve(ref)).digest).toBe(digest);
     const found = await client().referrers(ref, digest);
     expect(found).toEqual([{ ...bundle, source: 'referrers-tag', tag }]);
+  });
+
+  it('adds its entry again when a concurrent writer replaced the tag index (a registry that ignores If-Match)', async () => {
+    const registry = await memory(false);
+    const { ref, digest, referrer } = await seed(registry);
+    // A proxy that holds the first read of the tag index until a second writer has read it too:
+    // both read the same index, and the second PUT replaces the first writer's.
+    const tag = `sha256-${digest.slice(7)}`;
+    let waiting: Array<() => void> = [];
+    let held = 0;
+    const proxy = createServer((req, res) => {
+      const forward = () => {
+        const upstream = request(`${registry.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        req.pipe(upstream);
+      };
+      if (req.method === 'GET' && req.url?.endsWith(`/manifests/${tag}`) && held < 2) {
+        held++;
+        waiting.push(forward);
+        if (held === 2) {
+          for (const go of waiting) go();
+          waiting = [];
+        }
+        return;
+      }
+      forward();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const at = parseReference(`${host}/app:1`);
+      const [a, b] = await Promise.all([
+        client().attachReferrer(at, referrer('sbom', 'application/spdx+json'), MEDIA_TYPES.ociManifest),
+        client().attachReferrer(at, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest),
+      ]);
+      const listed = (await client().referrers(ref, digest, { legacyTags: false })).map((r) => r.digest).sort();
+      expect(listed).toEqual([a.digest, b.digest].sort());
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('gives up after five updates of a tag index that never keeps its entry, or is always taken by another writer', async () => {
+    for (const answer of [412, 201]) {
+      const puts: string[] = [];
+      const server = await startFakeServer(async (req, res) => {
+        const url = req.url ?? '';
+        if (req.method === 'PUT' && url.includes('/manifests/sha256:')) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of req) chunks.push(chunk as Buffer);
+          res.writeHead(201, { 'docker-content-digest': sha256(Buffer.concat(chunks)) });
+          return res.end();
+        }
+        if (req.method === 'PUT') {
+          puts.push(req.headers['if-match'] ?? '');
+          res.writeHead(answer);
+          return res.end();
+        }
+        if (req.method === 'GET' && url.includes('/manifests/sha256-')) {
+          const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [] }));
+          res.writeHead(200, { 'content-type': MEDIA_TYPES.ociIndex, etag: '"v1"', 'content-length': String(index.length) });
+          return res.end(index);
+        }
+        return json(res, 404, { errors: [{ code: 'NAME_UNKNOWN' }] });
+      });
+      try {
+        const subject = { mediaType: MEDIA_TYPES.ociManifest, digest: `sha256:${'1'.repeat(64)}`, size: 10 };
+        const manifest = imageManifest(Buffer.from('sbom'), { artifactType: 'application/spdx+json', subject });
+        const error = await client().attachReferrer(parseReference(`${server.host}/app:1`), manifest, MEDIA_TYPES.ociManifest).catch((e: unknown) => e);
+        expect(isSealkitError(error, 'REGISTRY_REJECTED')).toBe(true);
+        expect((error as Error).message).toContain('kept changing');
+        expect(puts).toEqual(Array(5).fill('"v1"'));
+      } finally {
+        await server.close();
+      }
+    }
   });
 
   it('asks for the tag index beside the API the first time, and lists only what the API names where it answers', async () => {
