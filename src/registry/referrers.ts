@@ -165,6 +165,31 @@ export async function referrersApiStatus(client: ClientInternals, ref: ImageRefe
  */
 export async function updateFallbackIndex(client: ClientInternals, ref: ImageReference, subjectDigest: string, descriptor: Descriptor): Promise<void> {
   const at = ref.withTag(fallbackTag(subjectDigest));
+  await oneAtATime(`${at.registry}/${at.repository}:${at.tag}`, () => addToIndex(client, at, descriptor));
+}
+
+// Updates of one tag index run one at a time within this process, whichever client makes them:
+// two that overlap read the same index, and where the registry ignores If-Match the second
+// write drops the first one's entry, which its read-back may already have seen. Between
+// processes, the read-back narrows that race but cannot close it.
+const indexUpdates = new Map<string, Promise<void>>();
+
+async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const before = indexUpdates.get(key) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const queue = before.then(() => mine);
+  indexUpdates.set(key, queue);
+  try {
+    await before;
+    return await task();
+  } finally {
+    release();
+    if (indexUpdates.get(key) === queue) indexUpdates.delete(key);
+  }
+}
+
+async function addToIndex(client: ClientInternals, at: ImageReference, descriptor: Descriptor): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const response = await client.request(at, { method: 'GET', path: `manifests/${at.tag}`, accept: [MEDIA_TYPES.ociIndex] });
     let manifests: Descriptor[] = [];

@@ -83,47 +83,59 @@ describe('referrers', () => {
     expect(found).toEqual([{ ...bundle, source: 'referrers-tag', tag }]);
   });
 
-  it('adds its entry again when a concurrent writer replaced the tag index (a registry that ignores If-Match)', async () => {
+  it('adds its entry again when another writer replaced the tag index after it (a registry that ignores If-Match)', async () => {
     const registry = await memory(false);
     const { ref, digest, referrer } = await seed(registry);
-    // A proxy that holds the first read of the tag index until a second writer has read it too:
-    // both read the same index, and the second PUT replaces the first writer's.
     const tag = `sha256-${digest.slice(7)}`;
-    let waiting: Array<() => void> = [];
-    let held = 0;
+    // Another process, which read the index before this one wrote it, writes its own right after:
+    // a proxy plays it by replacing the index once, as soon as the first write of it is done.
+    const other = await client().putManifest(ref.atDigest(sha256(referrer('other', 'application/spdx+json'))), referrer('other', 'application/spdx+json'), MEDIA_TYPES.ociManifest);
+    const otherIndex = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ mediaType: MEDIA_TYPES.ociManifest, digest: other, size: 1 }] }));
+    let replaced = false;
+    const order: string[] = [];
     const proxy = createServer((req, res) => {
-      const forward = () => {
-        const upstream = request(`${registry.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      const onTag = req.url?.endsWith(`/manifests/${tag}`) === true;
+      if (onTag) order.push(req.method ?? '');
+      const upstream = request(`${registry.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        const done = async () => {
+          if (onTag && req.method === 'PUT' && !replaced) {
+            replaced = true;
+            await client().putManifest(ref.withTag(tag), otherIndex, MEDIA_TYPES.ociIndex);
+          }
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
-        });
-        req.pipe(upstream);
-      };
-      if (req.method === 'GET' && req.url?.endsWith(`/manifests/${tag}`) && held < 2) {
-        held++;
-        waiting.push(forward);
-        if (held === 2) {
-          for (const go of waiting) go();
-          waiting = [];
-        }
-        return;
-      }
-      forward();
+        };
+        void done();
+      });
+      req.pipe(upstream);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      const at = parseReference(`${host}/app:1`);
-      const [a, b] = await Promise.all([
-        client().attachReferrer(at, referrer('sbom', 'application/spdx+json'), MEDIA_TYPES.ociManifest),
-        client().attachReferrer(at, referrer('bundle', MEDIA_TYPES.sigstoreBundle), MEDIA_TYPES.ociManifest),
-      ]);
+      const at = parseReference(`127.0.0.1:${(proxy.address() as AddressInfo).port}/app:1`);
+      const attached = await client().attachReferrer(at, referrer('sbom', 'application/spdx+json'), MEDIA_TYPES.ociManifest);
       const listed = (await client().referrers(ref, digest, { legacyTags: false })).map((r) => r.digest).sort();
-      expect(listed).toEqual([a.digest, b.digest].sort());
+      expect(listed).toEqual([attached.digest, other].sort());
+      // read, write, read back (replaced), write again, read back
+      expect(order).toEqual(['GET', 'PUT', 'GET', 'PUT', 'GET']);
     } finally {
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it('updates one tag index one writer at a time within a process, whichever clients attach', async () => {
+    const registry = await memory(false);
+    const { ref, digest, referrer } = await seed(registry);
+    const tag = `sha256-${digest.slice(7)}`;
+    const before = registry.requests.length;
+    const attached = await Promise.all(
+      ['sbom', 'bundle', 'vsa'].map((name) => client().attachReferrer(ref, referrer(name, 'application/example'), MEDIA_TYPES.ociManifest)),
+    );
+    const onTag = registry.requests.slice(before).filter((r) => r.url.endsWith(`/manifests/${tag}`)).map((r) => r.method);
+    // Each writer reads, writes and reads back before the next one reads.
+    expect(onTag).toEqual(['GET', 'PUT', 'GET', 'GET', 'PUT', 'GET', 'GET', 'PUT', 'GET']);
+    const listed = (await client().referrers(ref, digest, { legacyTags: false })).map((r) => r.digest).sort();
+    expect(listed).toEqual(attached.map((a) => a.digest).sort());
   });
 
   it('gives up after five updates of a tag index that never keeps its entry, or is always taken by another writer', async () => {
