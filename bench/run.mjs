@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: the SBOM benchmark (bench/sbom.mjs), the lockfile benchmark
- * (bench/lockfile.mjs), the hashing benchmark (bench/hash.mjs) and the verification benchmark
- * (bench/verify.mjs). Arguments go to the SBOM benchmark; the exit code is the first non-zero one.
+ * (bench/lockfile.mjs), the hashing benchmark (bench/hash.mjs), the verification benchmark
+ * (bench/verify.mjs), the promotion benchmark (bench/promote.mjs) and the registry SBOM
+ * benchmark (bench/registry-sbom.mjs). Arguments go to the SBOM benchmark; the exit code is the
+ * first non-zero one.
  * @module
  */
 import { spawnSync } from 'node:child_process';
