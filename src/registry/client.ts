@@ -4,6 +4,7 @@
  * checked against its digest while it streams; manifests are read under a hard size limit.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { Authenticator, repositoryScope, unauthorized } from './auth.js';
 import { algorithmOf, digestOf, readBounded, verifiedChunks } from './content.js';
@@ -58,6 +59,10 @@ export interface RegistryClientOptions {
   onProgress?: (event: RegistryProgress) => void;
 }
 
+// A manifest refused for a blob just written is asked again this many times, after 50, 100, 150 ms (see putManifest).
+const BLOB_LINK_RETRIES = 3;
+const BLOB_LINK_RETRY_MS = 50;
+
 // Manifests a client keeps by digest (see RegistryClient.manifests).
 const MANIFEST_CACHE_ENTRIES = 64;
 const MANIFEST_CACHE_MAX_BYTES = 256 * 1024;
@@ -87,6 +92,7 @@ export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly maxManifestBytes: number;
   private readonly onProgress: ((event: RegistryProgress) => void) | undefined;
+  private readonly signal: AbortSignal | undefined;
   private readonly referrersApi = new Map<string, boolean>();
   // Manifests read by digest, for the client's life: what a digest names never changes, and a
   // promotion or a verification reads the same few manifests to resolve, verify, plan and copy.
@@ -114,6 +120,7 @@ export class RegistryClient {
     this.maxManifestBytes = positiveInteger(options.maxManifestBytes ?? 4 * 1024 * 1024, 'maxManifestBytes', 1);
     this.slot = limiter(positiveInteger(options.concurrency ?? 4, 'concurrency', 1), options.signal);
     this.onProgress = options.onProgress;
+    this.signal = options.signal;
   }
 
   /** Resolves the reference's tag or digest to the manifest it names (HEAD, else GET). */
@@ -300,15 +307,28 @@ export class RegistryClient {
     if (ref.tag === undefined && ref.digest !== undefined && ref.digest !== digest) {
       throw this.mismatch(ref, `the manifest to push hashes to ${digest}`);
     }
-    const response = await this.request(ref, {
-      method: 'PUT',
-      path: `manifests/${ref.tag ?? digest}`,
-      headers: { 'content-type': mediaType },
-      body: bytes,
-      push: true,
-      retry: true,
-    });
-    if (response.status !== 201 && response.status !== 200) throw this.statusError(ref, response.status, 'manifest', await errorText(response));
+    let response: HttpResponse;
+    for (let attempt = 1; ; attempt++) {
+      response = await this.request(ref, {
+        method: 'PUT',
+        path: `manifests/${ref.tag ?? digest}`,
+        headers: { 'content-type': mediaType },
+        body: bytes,
+        push: true,
+        retry: true,
+      });
+      if (response.status === 201 || response.status === 200) break;
+      const why = await errorText(response);
+      // distribution 2.8 rewrites a repository's link to a blob in place when the blob is
+      // uploaded again, and a manifest checked at that moment names a blob it calls unknown:
+      // two attaches at once, each pushing the same empty config, meet it. Asked again after a
+      // moment; a blob that is really missing is still refused, a few hundred milliseconds later.
+      if (response.status === 400 && why?.includes('MANIFEST_BLOB_UNKNOWN') === true && attempt <= BLOB_LINK_RETRIES) {
+        await sleep(BLOB_LINK_RETRY_MS * attempt, undefined, this.signal ? { signal: this.signal } : undefined).catch(() => undefined);
+        continue;
+      }
+      throw this.statusError(ref, response.status, 'manifest', why);
+    }
     await response.discard();
     const stated = response.headers.get('docker-content-digest');
     if (stated !== null && isDigest(stated) && algorithmOf(stated) === algorithmOf(digest) && stated !== digest) {

@@ -208,7 +208,7 @@ describe.skipIf(skipRegistryTests({ auth: true }))('signing and attesting in pla
   });
 
   it('keeps every entry of the tag index when SBOMs are attached to one image at once (the registry ignores If-Match)', async () => {
-    const sboms = Array.from({ length: 4 }, (_, i) => Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: `concurrent-${i}`, packages: [] })));
+    const sboms = Array.from({ length: 8 }, (_, i) => Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: `concurrent-${i}`, packages: [] })));
     const results = await Promise.all(sboms.map((sbom) => attachSbom(`registry:${anonymous.host}/${REPO}@${indexDigest}`, sbom, anonymousAccess)));
     const listed = (await tagIndex(anonymous, indexDigest)).map((d) => d.digest);
     for (const result of results) expect(listed).toContain(result.referrer.digest);
