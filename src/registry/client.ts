@@ -116,7 +116,8 @@ export class RegistryClient {
       timeout: positiveInteger(options.timeout ?? 30_000, 'timeout', 1),
       userAgent: options.userAgent ?? 'sealkit',
     });
-    this.auth = new Authenticator(credentialLookup(options.credentials, options.dockerConfig), this.transport, credentialLookup(options.credentials, false));
+    const credentials = credentialLookup(options.credentials, options.dockerConfig);
+    this.auth = new Authenticator(credentials, this.transport, credentials.given);
     this.maxManifestBytes = positiveInteger(options.maxManifestBytes ?? 4 * 1024 * 1024, 'maxManifestBytes', 1);
     this.slot = limiter(positiveInteger(options.concurrency ?? 4, 'concurrency', 1), options.signal);
     this.onProgress = options.onProgress;

@@ -44,21 +44,30 @@ const HELPER_TIMEOUT_MS = 30_000;
 const HELPER_MAX_OUTPUT = 1 << 20;
 const CONFIG_MAX_BYTES = 4 << 20;
 
+/** A client's credential lookup, and the part of it the caller gave (sent before a registry asks). */
+export type ClientCredentials = CredentialLookup & { given: CredentialLookup };
+
 /**
  * Builds the lookup a client uses: `source` first, then the Docker config in `dockerConfigDir`
- * (default `$DOCKER_CONFIG`, else `~/.docker`) unless it is `false`. Answers are cached.
+ * (default `$DOCKER_CONFIG`, else `~/.docker`) unless it is `false`. Answers are cached, and
+ * `source` is asked once per registry whichever of the two lookups asks first.
  */
-export function credentialLookup(source: CredentialSource | undefined, dockerConfigDir?: string | false): CredentialLookup {
-  const cache = new Map<string, Promise<Credentials | undefined>>();
+export function credentialLookup(source: CredentialSource | undefined, dockerConfigDir?: string | false): ClientCredentials {
   const dir = dockerConfigDir === false ? undefined : (dockerConfigDir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'));
   let config: Promise<DockerConfig | undefined> | undefined;
-  const lookup = async (registry: string): Promise<Credentials | undefined> => {
-    const given = await explicit(source, registry);
-    if (given !== undefined) return given;
+  const given = cached((registry) => explicit(source, registry));
+  const lookup = cached(async (registry) => {
+    const found = await given(registry);
+    if (found !== undefined) return found;
     if (dir === undefined) return undefined;
     config ??= readDockerConfig(join(dir, 'config.json'));
     return fromDockerConfig(await config, registry, join(dir, 'config.json'));
-  };
+  });
+  return Object.assign(lookup, { given });
+}
+
+function cached(lookup: CredentialLookup): CredentialLookup {
+  const cache = new Map<string, Promise<Credentials | undefined>>();
   return (registry) => {
     let found = cache.get(registry);
     if (found === undefined) {

@@ -45,6 +45,13 @@ describe('basic auth', () => {
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([GOOD]);
   });
 
+  it('sends credentials given for another registry to none but that one', async () => {
+    const server = await basicRegistry();
+    const client = new RegistryClient({ dockerConfig: false, credentials: { 'other.example': { username: 'ci', password: 'secret' } } });
+    expect(await notFound(client, server)).toBe('REGISTRY_UNAUTHORIZED');
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([undefined]);
+  });
+
   it('waits for the registry to ask before it uses credentials of the Docker config', async () => {
     const server = await basicRegistry();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sealkit-docker-config-'));

@@ -39,6 +39,22 @@ async function configDir(config: unknown): Promise<string> {
   return folder;
 }
 
+describe('credentials given and found', () => {
+  it('asks a given source once per registry, and keeps the Docker config out of what was given', async () => {
+    const folder = await configDir({ auths: { 'config.example': { auth: Buffer.from('cfg:pw').toString('base64') } } });
+    const asked: string[] = [];
+    const lookup = credentialLookup((registry) => {
+      asked.push(registry);
+      return registry === 'given.example' ? { username: 'ci', password: 'secret' } : undefined;
+    }, folder);
+    expect(await lookup.given('given.example')).toEqual({ username: 'ci', password: 'secret' });
+    expect(await lookup('given.example')).toEqual({ username: 'ci', password: 'secret' });
+    expect(await lookup.given('config.example')).toBeUndefined();
+    expect(await lookup('config.example')).toEqual({ username: 'cfg', password: 'pw' });
+    expect(asked).toEqual(['given.example', 'config.example']);
+  });
+});
+
 describe('Docker config', () => {
   it('reads auths: base64 user:pass, identity tokens, and docker.io under its historical key', async () => {
     const folder = await configDir({
