@@ -7,6 +7,7 @@
  */
 import type { ClientInternals, ReferrersOptions } from './client.js';
 import { isSealkitError } from '../errors.js';
+import { queuePerKey } from '../util/concurrency.js';
 import { parseManifest } from './manifest.js';
 import type { ImageReference } from './reference.js';
 import { MEDIA_TYPES, type Descriptor, type ImageIndex, type Referrer, type ReferrerSource } from './types.js';
@@ -172,22 +173,7 @@ export async function updateFallbackIndex(client: ClientInternals, ref: ImageRef
 // two that overlap read the same index, and where the registry ignores If-Match the second
 // write drops the first one's entry, which its read-back may already have seen. Between
 // processes, the read-back narrows that race but cannot close it.
-const indexUpdates = new Map<string, Promise<void>>();
-
-async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const before = indexUpdates.get(key) ?? Promise.resolve();
-  let release: () => void = () => undefined;
-  const mine = new Promise<void>((resolve) => (release = resolve));
-  const queue = before.then(() => mine);
-  indexUpdates.set(key, queue);
-  try {
-    await before;
-    return await task();
-  } finally {
-    release();
-    if (indexUpdates.get(key) === queue) indexUpdates.delete(key);
-  }
-}
+const oneAtATime = queuePerKey();
 
 async function addToIndex(client: ClientInternals, at: ImageReference, descriptor: Descriptor): Promise<void> {
   for (let attempt = 0; ; attempt++) {

@@ -1,6 +1,6 @@
 /**
  * Bounded concurrency for network work: a limiter for tasks that come one by one, a bounded map
- * for a known list, and a way to start work early without an unhandled rejection.
+ * for a known list, a queue per key, and a way to start work early without an unhandled rejection.
  * @module
  */
 import { throwIfAborted } from '../errors.js';
@@ -51,4 +51,26 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 export function inBackground<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
+}
+
+/**
+ * Runs the tasks given under one key one at a time, in the order they were given; tasks under
+ * other keys run beside them. A key is forgotten once its queue is empty.
+ */
+export function queuePerKey(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
+  const queues = new Map<string, Promise<void>>();
+  return async (key, task) => {
+    const before = queues.get(key) ?? Promise.resolve();
+    let release: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const queue = before.then(() => mine);
+    queues.set(key, queue);
+    try {
+      await before;
+      return await task();
+    } finally {
+      release();
+      if (queues.get(key) === queue) queues.delete(key);
+    }
+  };
 }

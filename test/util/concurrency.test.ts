@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSealkitError } from '../../src/errors.js';
-import { inBackground, limiter, mapLimited } from '../../src/util/concurrency.js';
+import { inBackground, limiter, mapLimited, queuePerKey } from '../../src/util/concurrency.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -85,5 +85,24 @@ describe('inBackground', () => {
     const started = inBackground(Promise.reject(new Error('later')));
     await tick();
     await expect(started).rejects.toThrow('later');
+  });
+});
+
+describe('queuePerKey', () => {
+  it("runs one key's tasks one at a time in order, beside other keys, and goes on after a failure", async () => {
+    const queue = queuePerKey();
+    const log: string[] = [];
+    const task = (name: string, fail = false) => async () => {
+      log.push(`${name} start`);
+      await tick();
+      log.push(`${name} end`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const results = await Promise.allSettled([queue('a', task('a1', true)), queue('a', task('a2')), queue('b', task('b1'))]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['a1', 'a2', 'b1']);
+    // b1 runs beside a1; a2 starts only once a1 has ended
+    expect(log.indexOf('b1 start')).toBeLessThan(log.indexOf('a1 end'));
+    expect(log.indexOf('a2 start')).toBeGreaterThan(log.indexOf('a1 end'));
   });
 });
