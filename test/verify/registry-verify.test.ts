@@ -235,6 +235,21 @@ describe('fails closed', () => {
     expect(isSealkitError(error, 'REGISTRY_DIGEST_MISMATCH')).toBe(true);
   });
 
+  it('named by digest, a signed image whose referrers list cannot be read is a registry error, never a verdict', async () => {
+    const { registry, digest, text } = await image();
+    await signArtifact(text, { key: key.privateKey, registry: clientOptions });
+    const byDigest = `registry:${registry.host}/app@${digest}` as const;
+    expect((await verifyBundle(byDigest, { publicKeys: [key.pem], registry: clientOptions })).verified).toBe(true);
+    // The tag index now lists itself: the list read beside the manifest fails, and so does verification.
+    const tag = `sha256-${digest.slice(7)}`;
+    const listed = registry.manifests.get(registry.tags.get(`app:${tag}`)!)!;
+    const self = JSON.parse(listed.bytes.toString('utf8')) as { manifests: Array<{ digest: string; mediaType: string; size: number }> };
+    const looped = Buffer.from(JSON.stringify({ ...self, manifests: [...self.manifests, { mediaType: MEDIA_TYPES.ociIndex, digest: digest, size: 1 }] }));
+    await client().putManifest(parseReference(`${registry.host}/app:${tag}`), looped, MEDIA_TYPES.ociIndex);
+    const error = await verifyBundle(byDigest, { publicKeys: [key.pem], registry: clientOptions }).catch((e: unknown) => e);
+    expect(isSealkitError(error, 'REGISTRY_PROTOCOL')).toBe(true);
+  });
+
   it('a missing image is REGISTRY_NOT_FOUND; a malformed reference and a bad policy are usage errors', async () => {
     const { registry } = await image();
     const missing = await verifyBundle(`registry:${registry.host}/app:nope`, { publicKeys: [key.pem], registry: clientOptions }).catch((e: unknown) => e);
